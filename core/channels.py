@@ -1,0 +1,114 @@
+"""The channel contract: how messages leave ShopCRM.
+
+Every message is an outbox row before anything is sent; a batch job hands a channel up to
+``max_batch`` :class:`OutgoingMessage` values and records each :class:`SendResult`.
+``SendResult.status`` says what may happen next:
+
+* ``accepted`` - the gateway has it;
+* ``rejected`` - final, never retried;
+* ``retry``    - safe to try again (throttling, a transient error);
+* ``unknown``  - the gateway may or may not have it: never resend blindly, reconcile
+  with :meth:`Channel.query`.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Mapping, Sequence
+
+SendStatus = Literal["accepted", "rejected", "retry", "unknown"]
+SEND_STATUSES: tuple[SendStatus, ...] = ("accepted", "rejected", "retry", "unknown")
+
+
+@dataclass(slots=True, frozen=True)
+class OutgoingMessage:
+    """One message to send. ``id`` is stable and used as the gateway's OutId."""
+
+    id: int
+    to: str
+    text: str
+    template_code: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    subject: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class SendResult:
+    """What the gateway said about one message."""
+
+    message_id: int
+    status: SendStatus
+    gateway_id: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in SEND_STATUSES:
+            raise ValueError(f"SendResult.status must be one of {SEND_STATUSES}, not {self.status!r}")
+
+
+@dataclass(slots=True, frozen=True)
+class SettingsField:
+    """One setting a channel needs (shown on the settings page)."""
+
+    name: str
+    label: str
+    secret: bool = False
+    """Secrets are stored encrypted and never shown back."""
+    required: bool = True
+    default: str | None = None
+    help: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class MessageEvent:
+    """Something a gateway reported: ``delivered``, ``failed`` or ``replied``."""
+
+    kind: Literal["delivered", "failed", "replied"]
+    channel: str
+    message_id: int | None = None
+    gateway_id: str | None = None
+    mobile: str | None = None
+    text: str | None = None
+    error_code: str | None = None
+    occurred_at: dt.datetime | None = None
+
+
+class Channel(abc.ABC):
+    """A way to send messages, registered with ``register_channels``."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    kind: ClassVar[str] = "sms"
+    max_batch: ClassVar[int] = 100
+
+    def settings_fields(self) -> Sequence[SettingsField]:
+        """The settings this channel needs; none by default."""
+        return ()
+
+    @abc.abstractmethod
+    def send_batch(
+        self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]
+    ) -> list[SendResult]:
+        """Send up to ``max_batch`` messages; one result per message, in any order."""
+
+    def query(
+        self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]
+    ) -> list[SendResult]:
+        """Ask the gateway what became of messages whose outcome is ``unknown``.
+
+        Channels that cannot tell return ``unknown`` again and the rows stay for an operator.
+        """
+        return [SendResult(m.id, "unknown") for m in messages]
+
+    def parse_callback(self, request: Any, settings: Mapping[str, Any]) -> list[MessageEvent]:
+        """Turn a gateway's HTTP push (receipts, replies) into events; none by default."""
+        return []
+
+    def count_segments(self, text: str) -> int:
+        """Billed parts of ``text``: 70 characters for one SMS, 67 per part beyond."""
+        n = len(text)
+        if n <= 70:
+            return 1
+        return -(-n // 67)

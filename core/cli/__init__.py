@@ -1,0 +1,37 @@
+"""The ``shopcrm`` command line. Core command groups live in this package's modules;
+plugins add theirs through the ``register_commands(cli)`` hook."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from shopcrm import __version__
+from shopcrm.plugins import PluginError, call_each
+
+
+def build_cli() -> click.Group:
+    """A fresh ``shopcrm`` group with the core's commands and every plugin's."""
+    from shopcrm.cli import db, demo, plugins, serve, users, worker
+
+    @click.group(help="ShopCRM: customers, segments, SMS campaigns and care messages for online shops.")
+    @click.version_option(__version__, prog_name="shopcrm")
+    def cli() -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    for module in (db, demo, plugins, serve, users, worker):
+        module.register(cli)
+    for _plugin, _ in call_each("register_commands", cli=cli):
+        pass
+    return cli
+
+
+def main() -> None:
+    try:
+        cli = build_cli()
+    except PluginError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    cli(prog_name="shopcrm")

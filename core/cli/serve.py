@@ -1,0 +1,43 @@
+"""``shopcrm serve``: the web UI, on gunicorn (or Flask's server with --dev)."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+@click.command(help="Serve the web UI.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--dev", is_flag=True, help="Flask's own threaded server, for one user on one machine.")
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    from shopcrm.web import create_app
+
+    if dev:
+        app = create_app()
+        click.echo(f"ShopCRM on http://{host}:{port}/")
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        return
+    _gunicorn(f"{host}:{port}", workers)
+
+
+def _gunicorn(bind: str, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": bind, "workers": workers, "accesslog": "-",
+                               "forwarded_allow_ips": "127.0.0.1"}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from shopcrm.web import create_app
+
+            return create_app()
+
+    Application().run()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)

@@ -1,0 +1,76 @@
+"""Database engines and sessions: SQLite (WAL) by default, PostgreSQL through psycopg 3."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from shopcrm.config import Config, load_config
+
+_engines: dict[str, Engine] = {}
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC time every timestamp column stores."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, decide where transactions begin, so that
+            # BEGIN IMMEDIATE and SAVEPOINTs behave (SQLAlchemy's documented recipe).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def get_engine(config: Config | None = None) -> Engine:
+    """The process's engine for the configured database (one per URL)."""
+    config = config or load_config()
+    engine = _engines.get(config.database_url)
+    if engine is None:
+        engine = _engines[config.database_url] = make_engine(config.database_url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, forks)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(config: Config | None = None) -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    session = session_factory(get_engine(config))()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

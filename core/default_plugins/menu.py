@@ -1,0 +1,24 @@
+"""Default plugin: the core's pages in the navigation, shown by role."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from shopcrm import hookimpl
+
+if TYPE_CHECKING:
+    from shopcrm.models import User
+
+
+@hookimpl
+def menu_items(user: "User") -> Iterable[tuple[str, str]]:
+    items = [(_("Dashboard"), url_for("dashboard.index"))]
+    if user.can("admin"):
+        items += [
+            (_("Plugins"), url_for("admin.plugins")),
+            (_("Users"), url_for("admin.users")),
+            (_("Settings"), url_for("admin.settings")),
+        ]
+    return items

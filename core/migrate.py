@@ -1,0 +1,81 @@
+"""Schema migrations: the core's Alembic revisions plus every plugin's versions folder.
+
+The core's chain has the branch label ``shopcrm``; a plugin's folder (from its
+``register_migrations`` hook) is its own branch, labelled with the plugin's name, whose first
+revision depends on the core. ``upgrade()`` applies all heads.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData
+
+from shopcrm.plugins import call_each
+
+CORE_BRANCH = "shopcrm"
+
+
+def migrations_path() -> Path:
+    return Path(str(resources.files("shopcrm.migrations")))
+
+
+def plugin_version_locations() -> dict[str, Path]:
+    """``{plugin name: versions folder}`` from ``register_migrations``."""
+    found: dict[str, Path] = {}
+    for plugin, path in call_each("register_migrations"):
+        if path:
+            folder = Path(path)
+            if not folder.is_dir():
+                raise FileNotFoundError(
+                    f"plugin {plugin!r} registered the migrations folder {str(folder)!r}, which does not exist"
+                )
+            found[plugin] = folder
+    return found
+
+
+def target_metadata() -> MetaData:
+    """The metadata every model (core and plugins) is declared on."""
+    from shopcrm.models import Base
+
+    return Base.metadata
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    locations = [migrations_path() / "versions", *plugin_version_locations().values()]
+    cfg.set_main_option("version_locations", " ".join(str(p) for p in locations))
+    cfg.set_main_option("path_separator", "space")
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    """Apply the core's and every installed plugin's revisions."""
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, target)
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, target)
+
+
+def current_heads(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def pending(engine: Engine) -> bool:
+    """True when the database lacks revisions the installed code has."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return current_heads(engine) != set(script.get_heads())

@@ -1,0 +1,47 @@
+"""Customers, with the order rollups the core keeps current on every order write."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopcrm.models.base import Base, created_at_column, updated_at_column
+
+
+class Customer(Base):
+    """A buyer of one shop.
+
+    Rollups (see :mod:`shopcrm.rollups`) count orders whose money the shop kept (paid,
+    shipped, signed, completed): ``order_count`` of them, ``total_paid`` (paid less refunded),
+    and ``first_order_at``/``last_order_at`` (payment time, or creation time when unknown).
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_id"),
+        Index("ix_customer_shop_mobile", "shop_id", "mobile"),
+        Index("ix_customer_shop_last_order", "shop_id", "last_order_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    platform_id: Mapped[str | None] = mapped_column(String(100))
+    """The platform's id for the buyer, e.g. the Taobao buyer nick."""
+    name: Mapped[str | None] = mapped_column(String(100))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    """Normalised mainland mobile (11 digits) when valid, else what the source gave."""
+    sms_reachable: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    email: Mapped[str | None] = mapped_column(String(200))
+    gender: Mapped[str | None] = mapped_column(String(1))
+    province: Mapped[str | None] = mapped_column(String(40))
+    city: Mapped[str | None] = mapped_column(String(60))
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    first_order_at: Mapped[dt.datetime | None]
+    last_order_at: Mapped[dt.datetime | None]
+    order_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_paid: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default="0")
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()

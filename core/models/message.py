@@ -1,0 +1,61 @@
+"""The outbox: every message is a row here before anything is sent.
+
+Rows move ``pending -> sending -> sent -> delivered | failed`` or end as ``skipped`` with a
+reason. Unique keys make each recipient get one message: (campaign, customer) for campaigns,
+(automation, dedupe key) for automations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopcrm.models.base import Base, created_at_column, updated_at_column
+
+MESSAGE_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "skipped")
+SKIP_REASONS = (
+    "opted_out",
+    "frequency_cap",
+    "invalid_number",
+    "control_group",
+    "blacklisted",
+    "low_responder",
+    "no_longer_applies",
+    "cancelled",
+)
+
+
+class Message(Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id"),
+        UniqueConstraint("automation_id", "dedupe_key"),
+        Index("ix_message_status_send_after", "status", "send_after"),
+        Index("ix_message_customer_created", "customer_id", "created_at"),
+        Index("ix_message_channel_gateway", "channel", "gateway_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    automation_id: Mapped[int | None] = mapped_column(ForeignKey("automation.id", ondelete="CASCADE"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id", ondelete="SET NULL"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(40))
+    to: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    is_marketing: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    skip_reason: Mapped[str | None] = mapped_column(String(40))
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    gateway_id: Mapped[str | None] = mapped_column(String(100))
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    send_after: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()

@@ -1,0 +1,56 @@
+"""Orders and their items, with statuses normalised across platforms."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopcrm.models.base import Base, created_at_column, updated_at_column
+
+
+class Order(Base):
+    __tablename__ = "order"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_order_id"),
+        Index("ix_order_customer", "customer_id"),
+        Index("ix_order_shop_created", "shop_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    platform_order_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    """One of :class:`shopcrm.sources.OrderStatus`."""
+    total_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    paid_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    refund_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    created_at: Mapped[dt.datetime]
+    paid_at: Mapped[dt.datetime | None]
+    shipped_at: Mapped[dt.datetime | None]
+    signed_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    source: Mapped[str] = mapped_column(String(40), default="import")
+    imported_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()
+
+    items: Mapped[list["OrderItem"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_item"
+    __table_args__ = (Index("ix_order_item_order", "order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    sku: Mapped[str | None] = mapped_column(String(100))
+    platform_item_id: Mapped[str | None] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    price: Mapped[Decimal | None]
+
+    order: Mapped[Order] = relationship(back_populates="items")

@@ -1,0 +1,123 @@
+"""Customer rollups, kept current whenever orders are written.
+
+``first_order_at``, ``last_order_at``, ``order_count`` and ``total_paid`` count the orders
+whose money the shop kept (:data:`shopcrm.sources.PAID_STATUSES`); ``total_paid`` is paid less
+refunded. They are recomputed set-based (one aggregate ``UPDATE ... FROM`` per batch of
+customers), never one Python loop iteration per customer.
+
+Two ways keep them current:
+
+* ORM writes: a session listener notes the customers of every order flushed and refreshes
+  them just before the transaction commits;
+* bulk writes (Core ``insert``/``update``, as ingestion does): the writer calls
+  :func:`mark_dirty` with the customers it touched, or :func:`refresh` directly.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, case, event, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
+from shopcrm.models import Customer, Order
+from shopcrm.sources import PAID_STATUSES
+
+DIRTY_KEY = "shopcrm.rollups.dirty"
+BATCH = 5000
+_PAID = [status.value for status in PAID_STATUSES]
+
+
+def _aggregate(customer_ids: list[int] | None, shop_id: int | None) -> Any:
+    counted = Order.status.in_(_PAID)
+    when = func.coalesce(Order.paid_at, Order.created_at)
+    query = select(
+        Order.customer_id.label("customer_id"),
+        func.count().filter(counted).label("order_count"),
+        func.coalesce(
+            func.sum(case((counted, Order.paid_amount - Order.refund_amount), else_=0)), 0
+        ).label("total_paid"),
+        func.min(case((counted, when))).label("first_order_at"),
+        func.max(case((counted, when))).label("last_order_at"),
+    ).group_by(Order.customer_id)
+    if customer_ids is not None:
+        query = query.where(Order.customer_id.in_(customer_ids))
+    if shop_id is not None:
+        query = query.where(Order.shop_id == shop_id)
+    return query.subquery("agg")
+
+
+def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, shop_id: int | None) -> None:
+    # Customers left with no order at all get zeros; the aggregate covers everyone else.
+    reset = update(Customer).values(
+        order_count=0, total_paid=0, first_order_at=None, last_order_at=None
+    )
+    has_order = select(Order.id).where(Order.customer_id == Customer.id).exists()
+    scope = []
+    if customer_ids is not None:
+        scope.append(Customer.id.in_(customer_ids))
+    if shop_id is not None:
+        scope.append(Customer.shop_id == shop_id)
+    conn.execute(
+        reset.where(and_(*scope, ~has_order, Customer.order_count != 0)),
+        execution_options={"synchronize_session": False},
+    )
+    agg = _aggregate(customer_ids, shop_id)
+    conn.execute(
+        update(Customer)
+        .where(Customer.id == agg.c.customer_id)
+        .values(
+            order_count=agg.c.order_count,
+            total_paid=agg.c.total_paid,
+            first_order_at=agg.c.first_order_at,
+            last_order_at=agg.c.last_order_at,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def refresh(
+    conn: Connection | Session, customer_ids: Iterable[int] | None = None, shop_id: int | None = None
+) -> None:
+    """Recompute the rollups of ``customer_ids`` (or of a whole shop, or of everyone)."""
+    if customer_ids is None:
+        _refresh_batch(conn, None, shop_id)
+        return
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), BATCH):
+        _refresh_batch(conn, ids[start:start + BATCH], None)
+
+
+def mark_dirty(session: Session, customer_ids: Iterable[int]) -> None:
+    """Refresh these customers' rollups when ``session`` next commits."""
+    session.info.setdefault(DIRTY_KEY, set()).update(customer_ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_order_writes(session: Session, _ctx: Any) -> None:
+    touched: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Order) and obj.customer_id is not None:
+            touched.add(obj.customer_id)
+            # An order moved to another customer: refresh the old one too.
+            old = sa_inspect(obj).attrs.customer_id.history.deleted
+            touched.update(i for i in old or () if i is not None)
+    if touched:
+        mark_dirty(session, touched)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_dirty(session: Session) -> None:
+    session.flush()
+    dirty = session.info.pop(DIRTY_KEY, None)
+    if dirty:
+        refresh(session, dirty)
+        # Loaded customers may hold stale rollups now.
+        for obj in session.identity_map.values():
+            if isinstance(obj, Customer) and obj.id in dirty:
+                session.expire(obj, ["order_count", "total_paid", "first_order_at", "last_order_at"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_dirty(session: Session) -> None:
+    session.info.pop(DIRTY_KEY, None)
