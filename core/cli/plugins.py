@@ -1,32 +1,10 @@
 """``shopcrm plugins``: what is installed and what each plugin registered."""
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from shopcrm.cli.common import echo_json
-from shopcrm.plugins import call_each, plugin_infos
-from shopcrm.registry import get_registry
-
-
-def plugins_report() -> list[dict[str, Any]]:
-    """Each plugin: name, version, origin, hooks and what it registered (also the admin page)."""
-    registry = get_registry()
-    migrations = {plugin: str(path) for plugin, path in call_each("register_migrations") if path}
-    report = []
-    for info in plugin_infos():
-        registered = registry.registered_by(info.name)
-        if info.name in migrations:
-            registered["migrations"] = [migrations[info.name]]
-        report.append({
-            "name": info.name,
-            "version": info.version,
-            "source": info.source,
-            "hooks": list(info.hooks),
-            "registered": registered,
-        })
-    return report
+from shopcrm.plugin_report import plugins_report
 
 
 @click.command(help="List the loaded plugins, their hooks and what they registered.")
