@@ -78,4 +78,22 @@ def current_heads(engine: Engine) -> set[str]:
 def pending(engine: Engine) -> bool:
     """True when the database lacks revisions the installed code has."""
     script = ScriptDirectory.from_config(alembic_config(engine))
-    return current_heads(engine) != set(script.get_heads())
+    every = {rev.revision for rev in script.walk_revisions()}
+    # Alembic records a branch's head alone when it depends on another branch, so what is
+    # applied is everything the recorded heads reach through down revisions and dependencies.
+    applied: set[str] = set()
+    todo = list(current_heads(engine))
+    while todo:
+        rev = script.get_revision(todo.pop())
+        if rev is None or rev.revision in applied:
+            continue
+        applied.add(rev.revision)
+        for parent in (*_as_tuple(rev.down_revision), *_as_tuple(rev.dependencies)):
+            todo.append(parent)
+    return bool(every - applied)
+
+
+def _as_tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

@@ -32,7 +32,8 @@ def job(kind: str) -> Callable[[F], F]:
 
     def register(func: F) -> F:
         existing = _kinds.get(kind)
-        if existing is not None and existing is not func:
+        # The same function imported again (plugins reloaded) replaces itself.
+        if existing is not None and _qualified(existing) != _qualified(func):
             raise ValueError(
                 f"job kind {kind!r} is declared twice: {existing.__module__}.{existing.__qualname__} "
                 f"and {func.__module__}.{func.__qualname__}"
@@ -41,6 +42,10 @@ def job(kind: str) -> Callable[[F], F]:
         return func
 
     return register
+
+
+def _qualified(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def get_job(kind: str) -> Callable[..., Any]:
