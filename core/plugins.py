@@ -179,7 +179,7 @@ def call_each(hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
     """
     pm = get_plugin_manager()
     caller = getattr(pm.hook, hook_name)
-    for impl in reversed(caller.get_hookimpls()):  # the order pluggy itself calls them in
+    for impl in caller.get_hookimpls():  # registration order: the core's defaults first
         args = {name: kwargs[name] for name in impl.argnames}
         try:
             result = impl.function(**args)

@@ -29,8 +29,11 @@ def build_cli() -> click.Group:
 
 
 def main() -> None:
+    from shopcrm.registry import get_registry
+
     try:
         cli = build_cli()
+        get_registry()  # name clashes between plugins stop every command, at start-up
     except PluginError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
