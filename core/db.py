@@ -74,3 +74,37 @@ def session_scope(config: Config | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def scratch_database(server_url: str | None, folder: str, name: str) -> Iterator[str]:
+    """A new, empty database for tests and benchmarks; dropped afterwards.
+
+    With a PostgreSQL ``server_url`` it is a database ``name`` created beside the one named in
+    the URL; otherwise an SQLite file in ``folder``. Yields its URL.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from shopcrm.config import normalise_database_url
+
+    if not server_url or server_url.startswith("sqlite"):
+        yield f"sqlite:///{folder}/{name}.db"
+        return
+    outer = make_url(normalise_database_url(server_url))
+    admin = make_engine(outer.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = outer.set(database=name).render_as_string(hide_password=False)
+        try:
+            yield url
+        finally:
+            engine = _engines.pop(url, None)
+            if engine is not None:
+                engine.dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shopcrm import migrate
 from shopcrm.config import Config, load_config, normalise_database_url
-from shopcrm.db import dispose_engines, get_engine, make_engine, session_factory
+from shopcrm.db import dispose_engines, get_engine, make_engine, scratch_database, session_factory
 from shopcrm.plugins import reset_plugin_manager
 
 OUTER_DATABASE_URL = os.environ.get("DATABASE_URL")
@@ -46,28 +46,13 @@ def _clean_environment() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL URL to empty per test."""
-    if OUTER_DATABASE_URL:
-        outer = make_url(normalise_database_url(OUTER_DATABASE_URL))
-        name = f"shopcrm_test_{os.getpid()}"
-        admin = make_engine(outer.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = outer.set(database=name).render_as_string(hide_password=False)
+    folder = tmp_path_factory.mktemp("template")
+    with scratch_database(OUTER_DATABASE_URL, str(folder), f"shopcrm_test_{os.getpid()}") as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        yield url
+        yield url if OUTER_DATABASE_URL else url.removeprefix("sqlite:///")
         dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = tmp_path_factory.mktemp("template") / "shopcrm.db"
-        engine = make_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield str(path)
 
 
 def _empty_postgres(url: str) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import inspect, select
 
 from shopcrm.accounts import authenticate
 from shopcrm.cli import build_cli
-from shopcrm.db import get_engine, session_scope
+from shopcrm.config import load_config
+from shopcrm.db import get_engine, scratch_database, session_scope
 from shopcrm.models import AuditLog, Shop, User
 from shopcrm.plugins import reset_plugin_manager
 from tests.plugin_fixtures import write_plugin_file
@@ -25,25 +26,31 @@ def run(*args: str, input: str | None = None):
     return result
 
 
-def test_db_upgrade_creates_the_schema_in_a_new_instance(tmp_path, monkeypatch, config):
-    if not config.is_sqlite:
-        pytest.skip("a new instance folder means a new SQLite file; PostgreSQL is covered by tests/test_migrate.py")
+@pytest.fixture
+def empty_database(tmp_path, monkeypatch, config):
+    """A new instance folder with a database that has never been migrated (SQLite or PostgreSQL)."""
     monkeypatch.setenv("SHOPCRM_INSTANCE", str(tmp_path / "fresh"))
-    monkeypatch.delenv("DATABASE_URL")
+    server = None if config.is_sqlite else config.database_url
+    with scratch_database(server, str(tmp_path / "fresh"), f"shopcrm_fresh_{os.getpid()}") as url:
+        if config.is_sqlite:  # the default location: DATABASE_URL unset
+            monkeypatch.delenv("DATABASE_URL")
+        else:
+            monkeypatch.setenv("DATABASE_URL", url)
+        yield url
+
+
+def test_db_upgrade_creates_the_schema_in_a_new_database(empty_database, tmp_path):
+    status = run("db", "status")
+    assert "applied: nothing" in status.output and "pending: yes" in status.output
     result = run("db", "upgrade")
     assert result.exit_code == 0, result.output
     assert "is up to date (0001)" in result.output
-    assert (tmp_path / "fresh" / "shopcrm.db").exists()
-    assert (tmp_path / "fresh" / "secret_key").exists() is False  # made on first web start, not here
+    assert "user" in inspect(get_engine(load_config())).get_table_names()
     status = run("db", "status")
     assert "applied: 0001" in status.output and "pending: none" in status.output
 
 
-def test_commands_refuse_an_unmigrated_database(tmp_path, monkeypatch, config):
-    if not config.is_sqlite:
-        pytest.skip("needs an empty SQLite file")
-    monkeypatch.setenv("SHOPCRM_INSTANCE", str(tmp_path / "empty"))
-    monkeypatch.delenv("DATABASE_URL")
+def test_commands_refuse_an_unmigrated_database(empty_database):
     result = run("users", "list")
     assert result.exit_code == 1
     assert "run `shopcrm db upgrade` first" in result.output
