@@ -27,7 +27,8 @@ def migrations_path() -> Path:
 def plugin_version_locations() -> dict[str, Path]:
     """``{plugin name: versions folder}`` from ``register_migrations``."""
     found: dict[str, Path] = {}
-    for plugin, path in call_each("register_migrations"):
+    # Strict: a plugin whose migrations cannot be found must stop an upgrade, not be skipped.
+    for plugin, path in call_each("register_migrations", strict=True):
         if path:
             folder = Path(path)
             if not folder.is_dir():
@@ -51,7 +52,8 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     locations = [migrations_path() / "versions", *plugin_version_locations().values()]
     cfg.set_main_option("version_locations", " ".join(str(p) for p in locations))
     cfg.set_main_option("path_separator", "space")
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser interpolates "%": escape it (encoded passwords, socket paths).
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 

@@ -19,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,23 +112,32 @@ def build_plugin_manager(
     return pm
 
 
+def _canonical(name: str) -> str:
+    """Distribution and plugin names compare like pip compares them: case and -_. alike."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _parse_list(value: str) -> set[str]:
-    return {part.strip() for part in value.split(",") if part.strip()}
+    return {_canonical(part.strip()) for part in value.split(",") if part.strip()}
 
 
 def _load_entry_points(pm: ShopcrmPluginManager, only: set[str] | None) -> None:
     seen: set[str] = set()
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist
-        dist_name = dist.metadata["Name"] if dist is not None else None
-        if only is not None and ep.name not in only and dist_name not in only:
+        dist_name = _canonical(dist.metadata["Name"]) if dist is not None else None
+        if only is not None and _canonical(ep.name) not in only and dist_name not in only:
             continue
-        if ep.name in seen:
+        if _canonical(ep.name) in seen:
             raise PluginError(
                 f"two installed distributions declare the plugin {ep.name!r} "
                 f"(entry-point group {ENTRY_POINT_GROUP!r}); uninstall one of them"
             )
-        seen.add(ep.name)
+        if pm.has_plugin(ep.name):
+            raise PluginError(
+                f"the installed plugin {ep.name!r} ({ep.value}) is named like one of the core's own plugins"
+            )
+        seen.add(_canonical(ep.name))
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken third-party install must say which plugin it is
@@ -135,7 +145,7 @@ def _load_entry_points(pm: ShopcrmPluginManager, only: set[str] | None) -> None:
         pm.register_from(plugin, ep.name, "entrypoint", dist.version if dist is not None else None)
     if only is not None:
         missing = only - seen - {
-            (ep.dist.metadata["Name"] if ep.dist is not None else "")
+            _canonical(ep.dist.metadata["Name"]) if ep.dist is not None else ""
             for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         }
         if missing:
@@ -171,21 +181,26 @@ def _import_file(path: Path, module_name: str) -> ModuleType:
     return module
 
 
-def call_each(hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+def call_each(hook_name: str, strict: bool = False, **kwargs: Any) -> Iterator[tuple[str, Any]]:
     """Call every implementation of ``hook_name`` on its own, yielding ``(plugin, result)``.
 
-    An implementation that raises is logged with its plugin's name and skipped, so the page
-    or job goes on without that plugin's contribution.
+    Order: ``tryfirst`` implementations, then the rest in registration order (the core's
+    defaults first), then ``trylast`` ones. An implementation that raises is logged with its
+    plugin's name and skipped, so the page or job goes on without that plugin's contribution;
+    with ``strict=True`` it raises :class:`PluginError` naming the plugin instead.
     """
     pm = get_plugin_manager()
     caller = getattr(pm.hook, hook_name)
-    for impl in caller.get_hookimpls():  # registration order: the core's defaults first
+    impls = sorted(caller.get_hookimpls(), key=lambda i: 0 if i.tryfirst else 2 if i.trylast else 1)
+    for impl in impls:
         args = {name: kwargs[name] for name in impl.argnames}
         try:
             result = impl.function(**args)
             if inspect.isgenerator(result):  # a yielding hook fails while it is consumed
                 result = list(result)
-        except Exception:
+        except Exception as exc:
+            if strict:
+                raise PluginError(f"plugin {impl.plugin_name!r} failed in hook {hook_name}: {exc}") from exc
             log.exception("plugin %r failed in hook %s", impl.plugin_name, hook_name)
             continue
         yield impl.plugin_name, result

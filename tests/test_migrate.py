@@ -79,3 +79,17 @@ def test_a_missing_plugin_migrations_folder_is_a_clear_error(config, tmp_path, m
 
     with pytest.raises(FileNotFoundError, match="plugin 'ghost' registered the migrations folder"):
         migrate.plugin_version_locations()
+
+
+def test_a_percent_sign_in_the_database_url_is_not_interpolated(engine):
+    from sqlalchemy.engine import make_url
+
+    from shopcrm.db import make_engine
+
+    url = make_url(str(engine.url.render_as_string(hide_password=False)))
+    if url.get_backend_name() == "sqlite":
+        url = url.set(query={"uri": "true"}, database=f"file:{url.database}?x=%25")
+    else:
+        url = url.update_query_dict({"application_name": "shop%crm"})
+    cfg = migrate.alembic_config(make_engine(url.render_as_string(hide_password=False)))
+    assert "%" in cfg.get_main_option("sqlalchemy.url")

@@ -158,3 +158,41 @@ def test_plugins_dir_plugin_file_path_in_error(config, tmp_path: Path):
     write_plugin_file(folder, "syntax", "def oops(:\n")
     with pytest.raises(PluginError, match=r"syntax\.py"):
         build_plugin_manager(plugins_dir=str(folder))
+
+
+def test_shopcrm_plugins_names_compare_like_pip(config, tmp_path, monkeypatch):
+    install_entry_point_plugin(tmp_path / "site", monkeypatch, "shopcrm-hello", "hello",
+                               "shopcrm_hello", MENU_PLUGIN)
+    assert "hello" in names(build_plugin_manager(plugins="Shopcrm_Hello"))
+
+
+def test_tryfirst_and_trylast_order_call_each(config, tmp_path, monkeypatch):
+    for name, mark in (("a_last", "trylast=True"), ("b_plain", ""), ("c_first", "tryfirst=True")):
+        write_plugin_file(tmp_path / "loose", name, f"""
+            from shopcrm import hookimpl
+
+            @hookimpl({mark})
+            def register_migrations():
+                return None
+        """)
+    monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(tmp_path / "loose"))
+    from shopcrm.plugins import reset_plugin_manager
+
+    reset_plugin_manager()
+    assert [p for p, _ in call_each("register_migrations")] == ["c_first", "b_plain", "a_last"]
+
+
+def test_strict_calls_name_the_failing_plugin(config, tmp_path, monkeypatch):
+    write_plugin_file(tmp_path / "loose", "fragile", """
+        from shopcrm import hookimpl
+
+        @hookimpl
+        def register_migrations():
+            raise OSError("disk gone")
+    """)
+    monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(tmp_path / "loose"))
+    from shopcrm.plugins import reset_plugin_manager
+
+    reset_plugin_manager()
+    with pytest.raises(PluginError, match="plugin 'fragile' failed in hook register_migrations: disk gone"):
+        list(call_each("register_migrations", strict=True))

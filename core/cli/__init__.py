@@ -6,6 +6,7 @@ import logging
 import sys
 
 import click
+import pluggy
 
 from shopcrm import __version__
 from shopcrm.plugins import PluginError, call_each
@@ -23,8 +24,14 @@ def build_cli() -> click.Group:
 
     for module in (db, demo, plugins, serve, users, worker):
         module.register(cli)
-    for _plugin, _ in call_each("register_commands", cli=cli):
-        pass
+    before = dict(cli.commands)
+    for plugin, _ in call_each("register_commands", cli=cli):
+        replaced = [name for name, command in before.items() if cli.commands.get(name) is not command]
+        if replaced:
+            raise PluginError(
+                f"plugin {plugin!r} replaces the command(s) {', '.join(replaced)}; choose other names"
+            )
+        before = dict(cli.commands)
     return cli
 
 
@@ -34,7 +41,7 @@ def main() -> None:
     try:
         cli = build_cli()
         get_registry()  # name clashes between plugins stop every command, at start-up
-    except PluginError as exc:
+    except (PluginError, pluggy.PluginValidationError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     cli(prog_name="shopcrm")

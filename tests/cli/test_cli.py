@@ -166,3 +166,34 @@ def test_demo_prints_working_admin_credentials_and_names_the_shop(config):
 def test_db_upgrade_on_the_configured_database_is_idempotent(config):
     assert run("db", "upgrade").exit_code == 0
     assert "user" in inspect(get_engine(config)).get_table_names()
+
+
+def test_a_plugin_may_not_replace_a_core_command(config, tmp_path):
+    write_plugin_file(tmp_path / "loose", "usurper", """
+        import click
+        from shopcrm import hookimpl
+
+        @hookimpl
+        def register_commands(cli):
+            @cli.command()
+            def db():
+                click.echo("mine now")
+    """)
+    env = {**os.environ, "SHOPCRM_PLUGINS_DIR": str(tmp_path / "loose")}
+    result = subprocess.run([SHOPCRM, "db", "status"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "plugin 'usurper' replaces the command(s) db" in result.stderr
+
+
+def test_a_misspelled_hook_stops_the_command_line_without_a_traceback(config, tmp_path):
+    write_plugin_file(tmp_path / "loose", "typo", """
+        from shopcrm import hookimpl
+
+        @hookimpl
+        def register_chanels():
+            return []
+    """)
+    env = {**os.environ, "SHOPCRM_PLUGINS_DIR": str(tmp_path / "loose")}
+    result = subprocess.run([SHOPCRM, "plugins"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "register_chanels" in result.stderr and "Traceback" not in result.stderr

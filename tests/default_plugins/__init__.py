@@ -1,0 +1,1 @@
+"""Tests of the core's default plugins (``shopcrm.default_plugins``)."""
