@@ -1,4 +1,5 @@
 """The core's typed models. The schema changes only through Alembic revisions."""
+from shopcrm.models.api_token import ApiToken
 from shopcrm.models.automation import Automation
 from shopcrm.models.base import Base
 from shopcrm.models.campaign import Campaign
@@ -17,7 +18,7 @@ from shopcrm.models.template import Template
 from shopcrm.models.user import ROLES, AuditLog, User
 
 __all__ = [
-    "Automation", "AuditLog", "Base", "Campaign", "Customer", "CustomerLabel", "ImportRun",
+    "ApiToken", "Automation", "AuditLog", "Base", "Campaign", "Customer", "CustomerLabel", "ImportRun",
     "Inbound", "JobRun", "Message", "OptOut", "Order", "OrderItem", "ROLES", "Review", "Segment",
     "Setting", "Shop", "Template", "User",
 ]

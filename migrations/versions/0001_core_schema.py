@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:59:35.896110
+Create Date: 2026-11-22
 """
 from __future__ import annotations
 
@@ -52,6 +52,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('username', name=op.f('uq_user_username'))
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['user.id'], name=op.f('fk_api_token_created_by_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_api_token_shop_id_shop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -86,14 +101,17 @@ def upgrade() -> None:
     op.create_table('customer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('identity', sa.String(length=120), nullable=False),
     sa.Column('platform_id', sa.String(length=100), nullable=True),
     sa.Column('name', sa.String(length=100), nullable=True),
     sa.Column('mobile', sa.String(length=20), nullable=True),
+    sa.Column('mobile_tail', sa.String(length=4), nullable=True),
     sa.Column('sms_reachable', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('gender', sa.String(length=1), nullable=True),
     sa.Column('province', sa.String(length=40), nullable=True),
     sa.Column('city', sa.String(length=60), nullable=True),
+    sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('birthday', sa.Date(), nullable=True),
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('first_order_at', sa.DateTime(), nullable=True),
@@ -104,11 +122,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_customer_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customer')),
-    sa.UniqueConstraint('shop_id', 'platform_id', name=op.f('uq_customer_shop_id_platform_id'))
+    sa.UniqueConstraint('shop_id', 'identity', name=op.f('uq_customer_shop_id_identity'))
     )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index('ix_customer_shop_last_order', ['shop_id', 'last_order_at'], unique=False)
         batch_op.create_index('ix_customer_shop_mobile', ['shop_id', 'mobile'], unique=False)
+        batch_op.create_index('ix_customer_shop_mobile_tail', ['shop_id', 'mobile_tail'], unique=False)
+        batch_op.create_index('ix_customer_shop_platform_id', ['shop_id', 'platform_id'], unique=False)
 
     op.create_table('job_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -395,6 +415,8 @@ def downgrade() -> None:
 
     op.drop_table('job_run')
     with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_shop_platform_id')
+        batch_op.drop_index('ix_customer_shop_mobile_tail')
         batch_op.drop_index('ix_customer_shop_mobile')
         batch_op.drop_index('ix_customer_shop_last_order')
 
@@ -404,6 +426,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_log_at')
 
     op.drop_table('audit_log')
+    op.drop_table('api_token')
     op.drop_table('user')
     op.drop_table('shop')
     op.drop_table('setting')

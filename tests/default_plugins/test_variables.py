@@ -31,7 +31,7 @@ def shop_data(session: Session) -> dict[str, int]:
     session.flush()
     full = Customer(shop_id=shop.id, platform_id="tb_zhangwei88", name="张伟", mobile="13800138000")
     nick_only = Customer(shop_id=shop.id, platform_id="tb_lina")
-    name_only = Customer(shop_id=shop.id, name="王芳")
+    name_only = Customer(shop_id=shop.id, name="王芳", mobile="13900139000")
     session.add_all([full, nick_only, name_only])
     session.flush()
     created = dt.datetime(2026, 3, 1, 10, 30)
