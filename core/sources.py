@@ -55,6 +55,7 @@ class CustomerRecord:
     gender: Literal["m", "f"] | None = None
     province: str | None = None
     city: str | None = None
+    address: str | None = None
     birthday: dt.date | None = None
     tags: list[str] = field(default_factory=list)
     row: int | None = None

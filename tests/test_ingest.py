@@ -1,0 +1,157 @@
+"""Ingestion: batched upserts that change nothing twice and raise one event per real change."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from shopcrm.ingest import Ingestor
+from shopcrm.models import Customer, Order, OrderItem, Shop
+from shopcrm.plugins import reset_plugin_manager
+from shopcrm.sources import CustomerRecord, OrderItemRecord, OrderRecord, OrderStatus, RowError
+from tests.plugin_fixtures import write_plugin_file
+
+D = Decimal
+LOCAL = dt.datetime(2026, 11, 11, 0, 5)  # shop time, Asia/Shanghai
+UTC = dt.datetime(2026, 11, 10, 16, 5)
+
+
+@pytest.fixture
+def shop(session):
+    shop = Shop(name="Ingest shop")
+    session.add(shop)
+    session.commit()
+    return shop
+
+
+@pytest.fixture
+def events(config, tmp_path, monkeypatch):
+    """The order events plugins receive, recorded by a loose plugin."""
+    write_plugin_file(tmp_path / "loose", "recorder", """
+        from shopcrm import hookimpl
+
+        EVENTS = []
+
+        @hookimpl
+        def on_order_event(event):
+            EVENTS.append(event)
+    """)
+    monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(tmp_path / "loose"))
+    reset_plugin_manager()
+    from shopcrm.plugins import get_plugin_manager
+
+    get_plugin_manager()
+    return sys.modules["shopcrm_loose_plugins.recorder"].EVENTS
+
+
+def order(oid="1001", status=OrderStatus.PAID, nick="tb_buyer", mobile="13812345678", paid="99.00", **kw):
+    customer = CustomerRecord(platform_id=nick, mobile=mobile, name=kw.pop("name", "张三"),
+                              province=kw.pop("province", "浙江省"), city=kw.pop("city", "杭州市"))
+    return OrderRecord(platform_order_id=oid, status=status, customer=customer, paid_amount=D(paid),
+                       total_amount=D(paid), created_at=kw.pop("created_at", LOCAL), **kw)
+
+
+def ingest(engine, shop, records, **kw):
+    errors = []
+    stats = Ingestor(engine, shop.id, on_error=errors.append, **kw).feed(records)
+    return stats, errors
+
+
+def test_new_orders_create_customers_items_and_rollups(engine, session, shop, events):
+    stats, errors = ingest(engine, shop, [
+        order("1", items=[OrderItemRecord("保温杯", 2, D("49.50"))]),
+        order("2", paid="10", created_at=LOCAL + dt.timedelta(days=1)),
+        order("3", nick="tb_other", mobile="+86 139-0000-1111", status=OrderStatus.PENDING_PAYMENT),
+    ])
+    assert errors == []
+    assert (stats.inserted, stats.updated, stats.unchanged, stats.customers_inserted) == (3, 0, 0, 2)
+    buyer = session.scalar(select(Customer).where(Customer.identity == "tb_buyer"))
+    assert (buyer.order_count, buyer.total_paid, buyer.first_order_at) == (2, D("109.00"), UTC)
+    assert (buyer.mobile, buyer.mobile_tail, buyer.sms_reachable) == ("13812345678", "5678", True)
+    other = session.scalar(select(Customer).where(Customer.identity == "tb_other"))
+    assert (other.mobile, other.order_count) == ("13900001111", 0)
+    item = session.scalar(select(OrderItem))
+    assert (item.title, item.quantity, item.price) == ("保温杯", 2, D("49.50"))
+    assert [e.kind for e in events] == ["order.created"] * 3
+    assert events[0].occurred_at == UTC and events[0].status is OrderStatus.PAID
+
+
+def test_the_same_records_twice_change_nothing_and_raise_nothing(engine, session, shop, events):
+    records = [order("1"), order("2", nick="tb_two", mobile=None)]
+    ingest(engine, shop, records)
+    del events[:]
+    stats, _ = ingest(engine, shop, [order("1"), order("2", nick="tb_two", mobile=None)])
+    assert (stats.inserted, stats.updated, stats.unchanged, stats.customers_updated) == (0, 0, 2, 0)
+    assert events == []
+    assert session.scalar(select(func.count()).select_from(Order)) == 2
+
+
+def test_a_newer_status_updates_the_order_and_raises_one_event(engine, session, shop, events):
+    ingest(engine, shop, [order("1", status=OrderStatus.PENDING_PAYMENT, paid="0")])
+    del events[:]
+    shipped = LOCAL + dt.timedelta(days=2)
+    stats, _ = ingest(engine, shop, [order("1", status=OrderStatus.SHIPPED, paid_at=LOCAL, shipped_at=shipped)])
+    assert (stats.updated, stats.unchanged) == (1, 0)
+    assert [(e.kind, e.previous_status) for e in events] == [("order.shipped", OrderStatus.PENDING_PAYMENT)]
+    assert events[0].occurred_at == UTC + dt.timedelta(days=2)
+    buyer = session.scalar(select(Customer))
+    assert (buyer.order_count, buyer.total_paid) == (1, D("99.00"))
+    # An amount corrected without a status change updates the order but raises no event.
+    del events[:]
+    stats, _ = ingest(engine, shop, [order("1", status=OrderStatus.SHIPPED, paid="95", paid_at=LOCAL, shipped_at=shipped)])
+    assert stats.updated == 1 and events == []
+
+
+def test_a_blank_never_erases_and_an_invalid_mobile_is_kept_unreachable(engine, session, shop):
+    ingest(engine, shop, [order("1", name="李四", province="广东省", city="深圳市")])
+    ingest(engine, shop, [order("2", name=None, province=None, city=None, mobile="0571-8888")])
+    buyer = session.scalar(select(Customer))
+    assert (buyer.name, buyer.province, buyer.city) == ("李四", "广东省", "深圳市")
+    assert (buyer.mobile, buyer.sms_reachable, buyer.mobile_tail) == ("0571-8888", False, None)
+
+
+def test_a_customer_known_only_by_mobile_is_one_person(engine, session, shop):
+    ingest(engine, shop, [order("1", nick=None), order("2", nick="", mobile="8613812345678")])
+    assert session.scalars(select(Customer.identity)).all() == ["tel:13812345678"]
+
+
+def test_rows_without_buyer_or_valid_mobile_are_reported_and_the_rest_kept(engine, session, shop):
+    bad = order("2", nick=None, mobile="12345", row=7)
+    stats, errors = ingest(engine, shop, [order("1"), bad, RowError(9, "订单付款时间", "not a date", "yesterday")])
+    assert stats.inserted == 1 and stats.errors == 2
+    assert errors[0].row == 7 and "no buyer id and no valid mobile" in errors[0].reason
+    assert errors[1].column == "订单付款时间"
+
+
+def test_item_rows_of_one_order_are_merged(engine, session, shop):
+    ingest(engine, shop, [
+        order("1", items=[OrderItemRecord("杯子", 1)]),
+        order("1", items=[OrderItemRecord("杯盖", 2)]),
+    ])
+    assert sorted(session.scalars(select(OrderItem.title))) == ["杯子", "杯盖"]
+
+
+def test_customer_records_upsert_and_count_customers(engine, session, shop):
+    records = [CustomerRecord(platform_id="tb_a", name="A", tags=["vip"]), CustomerRecord(mobile="13700000000")]
+    stats, _ = ingest(engine, shop, records)
+    assert (stats.inserted, stats.updated, stats.unchanged) == (2, 0, 0)
+    stats, _ = ingest(engine, shop, [CustomerRecord(platform_id="tb_a", tags=["new"]), CustomerRecord(mobile="13700000000")])
+    assert (stats.inserted, stats.updated, stats.unchanged) == (0, 1, 1)
+    assert session.scalar(select(Customer.tags).where(Customer.identity == "tb_a")) == ["new", "vip"]
+
+
+def test_batches_commit_as_they_go(engine, session, shop):
+    seen = []
+    Ingestor(engine, shop.id, batch_size=10, on_batch=lambda s: seen.append(s.inserted)).feed(
+        order(str(i), nick=f"n{i % 7}") for i in range(35)
+    )
+    assert seen == [10, 20, 30, 35]
+    assert session.scalar(select(func.count()).select_from(Order)) == 35
+
+
+def test_an_unknown_shop_is_refused(engine):
+    with pytest.raises(LookupError, match="shop 999 does not exist"):
+        Ingestor(engine, 999)
