@@ -1,0 +1,163 @@
+"""Parsing cells into typed values. Each parser raises :class:`CellError` with a reason."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from shopcrm.sources import OrderStatus
+
+
+class CellError(ValueError):
+    """A cell that does not parse; the message is the reason shown to the operator."""
+
+
+_BLANKS = frozenset({"", "-", "--", "null", "NULL", "None", "无"})
+_DATETIME = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?)?$"
+)
+_MONEY_JUNK = re.compile(r"[¥￥元,，\s]|RMB|CNY", re.IGNORECASE)
+
+
+def text(value: Any) -> str | None:
+    """A cell as stripped text; blanks (empty, '-', 'null') are ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    result = str(value).strip()
+    return None if result in _BLANKS else result
+
+
+def order_id(value: Any) -> str:
+    """Order ids as exported: Taobao writes ``="3712..."`` or a tab so Excel keeps the digits."""
+    if isinstance(value, float):
+        if value >= 1e15:
+            raise CellError("the order id was saved as a number and lost digits; format the column as text")
+        value = int(value)
+    result = text(value)
+    if result is None:
+        raise CellError("the order id is missing")
+    result = result.removeprefix("=").strip('"\'\t ')
+    if not result:
+        raise CellError("the order id is missing")
+    return result[:64]
+
+
+def money(value: Any) -> Decimal | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        amount = Decimal(_MONEY_JUNK.sub("", raw))
+    except InvalidOperation:
+        raise CellError(f"not an amount: {raw!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise CellError(f"not an amount: {raw!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def quantity(value: Any) -> int:
+    raw = text(value)
+    if raw is None:
+        return 1
+    try:
+        number = int(Decimal(raw))
+    except (InvalidOperation, ValueError):
+        raise CellError(f"not a quantity: {raw!r}") from None
+    if number < 0:
+        raise CellError(f"not a quantity: {raw!r}")
+    return number
+
+
+def timestamp(value: Any) -> dt.datetime | None:
+    """A shop-local date and time: 2026-11-11 10:00:00, 2026/11/11 10:00, 2026-11-11, Excel cells."""
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raw = text(value)
+    if raw is None:
+        return None
+    match = _DATETIME.match(raw)
+    if match is None:
+        raise CellError(f"not a date and time: {raw!r} (expected e.g. 2026-11-11 10:00:00)")
+    year, month, day, hour, minute, second = match.groups()
+    try:
+        return dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        raise CellError(f"not a date and time: {raw!r}") from None
+
+
+def date(value: Any) -> dt.date | None:
+    moment = timestamp(value)
+    return moment.date() if moment is not None else None
+
+
+_GENDERS = {"m": "m", "male": "m", "男": "m", "f": "f", "female": "f", "女": "f"}
+
+
+def gender(value: Any) -> str | None:
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        return _GENDERS[raw.lower()]
+    except KeyError:
+        raise CellError(f"not a gender: {raw!r} (expected 男/女 or m/f)") from None
+
+
+def tags(value: Any) -> list[str]:
+    raw = text(value)
+    if raw is None:
+        return []
+    return sorted({part.strip() for part in re.split(r"[,，;；|]", raw) if part.strip()})
+
+
+STATUS_NAMES: dict[str, OrderStatus] = {
+    # normalised names
+    **{status.value: status for status in OrderStatus},
+    # Taobao/Tmall API codes
+    "WAIT_BUYER_PAY": OrderStatus.PENDING_PAYMENT,
+    "TRADE_NO_CREATE_PAY": OrderStatus.PENDING_PAYMENT,
+    "WAIT_SELLER_SEND_GOODS": OrderStatus.PAID,
+    "SELLER_CONSIGNED_PART": OrderStatus.PAID,
+    "WAIT_BUYER_CONFIRM_GOODS": OrderStatus.SHIPPED,
+    "TRADE_BUYER_SIGNED": OrderStatus.SIGNED,
+    "TRADE_FINISHED": OrderStatus.COMPLETED,
+    "TRADE_CLOSED": OrderStatus.CLOSED,
+    "TRADE_CLOSED_BY_TAOBAO": OrderStatus.CLOSED,
+    # Taobao seller-centre export texts
+    "等待买家付款": OrderStatus.PENDING_PAYMENT,
+    "买家已付款，等待卖家发货": OrderStatus.PAID,
+    "买家已付款,等待卖家发货": OrderStatus.PAID,
+    "等待卖家发货": OrderStatus.PAID,
+    "卖家部分发货": OrderStatus.PAID,
+    "卖家已发货，等待买家确认": OrderStatus.SHIPPED,
+    "卖家已发货,等待买家确认": OrderStatus.SHIPPED,
+    "等待买家确认收货": OrderStatus.SHIPPED,
+    "买家已签收": OrderStatus.SIGNED,
+    "交易成功": OrderStatus.COMPLETED,
+    "交易关闭": OrderStatus.CLOSED,
+    "交易被淘宝关闭": OrderStatus.CLOSED,
+    "付款以后用户退款成功，交易自动关闭": OrderStatus.REFUNDED,
+    "付款以后用户退款成功,交易自动关闭": OrderStatus.REFUNDED,
+    "退款成功": OrderStatus.REFUNDED,
+}
+_STATUS_LOOKUP = {key.lower(): value for key, value in STATUS_NAMES.items()}
+
+
+def status(value: Any, paid: Decimal | None, refund: Decimal | None) -> OrderStatus:
+    """A platform status; a closed order whose money was paid and refunded is ``refunded``."""
+    raw = text(value)
+    if raw is None:
+        raise CellError("the order status is missing")
+    found = _STATUS_LOOKUP.get(raw.lower())
+    if found is None:
+        raise CellError(f"unknown order status {raw!r}")
+    if found is OrderStatus.CLOSED and refund and paid and refund > 0:
+        return OrderStatus.REFUNDED
+    return found

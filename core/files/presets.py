@@ -1,0 +1,125 @@
+"""Column layouts: which header holds which field, for each kind of file.
+
+``generic`` uses the English field names themselves as headers (documented in
+``docs/importing.md``); ``taobao`` is the Taobao/Tmall seller-centre order export. An explicit
+mapping (``--map 列名=field``) overrides or extends a preset, and can stand alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+ORDER_FIELDS: tuple[str, ...] = (
+    "order_id", "customer_id", "name", "mobile", "email", "gender", "birthday", "tags",
+    "province", "city", "address", "status", "total_amount", "paid_amount", "refund_amount",
+    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at",
+    "item_title", "item_sku", "item_quantity", "item_price",
+)
+CUSTOMER_FIELDS: tuple[str, ...] = (
+    "customer_id", "name", "mobile", "email", "gender", "birthday", "tags", "province", "city", "address",
+)
+FIELDS = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS}
+REQUIRED = {"orders": ("order_id", "status", "created_at"), "customers": ()}
+"""Besides these, every file needs a ``customer_id`` or a ``mobile`` column."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    name: str
+    label: str
+    kind: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """header -> field"""
+
+    def expected_headers(self) -> list[str]:
+        wanted = set(REQUIRED[self.kind]) | {"customer_id"}
+        return [header for header, name in self.columns.items() if name in wanted]
+
+
+GENERIC_ORDERS = Preset("generic", "Generic (English headers)", "orders", {f: f for f in ORDER_FIELDS})
+GENERIC_CUSTOMERS = Preset("generic", "Generic (English headers)", "customers", {f: f for f in CUSTOMER_FIELDS})
+TAOBAO_ORDERS = Preset("taobao", "Taobao/Tmall order export (淘宝/天猫订单报表)", "orders", {
+    "订单编号": "order_id",
+    "买家会员名": "customer_id",
+    "买家实际支付金额": "paid_amount",
+    "总金额": "total_amount",
+    "订单状态": "status",
+    "收货人姓名": "name",
+    "收货地址": "address",
+    "联系手机": "mobile",
+    "订单创建时间": "created_at",
+    "订单付款时间": "paid_at",
+    "发货时间": "shipped_at",
+    "确认收货时间": "signed_at",
+    "订单关闭时间": "closed_at",
+    "宝贝标题": "item_title",
+    "宝贝总数量": "item_quantity",
+    "商家编码": "item_sku",
+    "退款金额": "refund_amount",
+    "买家邮箱": "email",
+})
+TAOBAO_CUSTOMERS = Preset("taobao", "Taobao/Tmall member export (会员信息)", "customers", {
+    "买家会员名": "customer_id",
+    "会员名": "customer_id",
+    "客户姓名": "name",
+    "姓名": "name",
+    "手机号": "mobile",
+    "手机": "mobile",
+    "邮箱": "email",
+    "性别": "gender",
+    "生日": "birthday",
+    "省份": "province",
+    "城市": "city",
+    "地址": "address",
+    "标签": "tags",
+})
+PRESETS: dict[str, dict[str, Preset]] = {
+    "orders": {"generic": GENERIC_ORDERS, "taobao": TAOBAO_ORDERS},
+    "customers": {"generic": GENERIC_CUSTOMERS, "taobao": TAOBAO_CUSTOMERS},
+}
+
+
+def column_fields(headers: list[str], preset: Preset | None, mapping: Mapping[str, str]) -> dict[str, int]:
+    """``{field: column index}`` for these headers under a preset and an explicit mapping.
+
+    Headers are matched exactly, then ignoring case and surrounding spaces.
+    """
+    columns: dict[str, str] = dict(preset.columns) if preset else {}
+    columns.update(mapping)
+    folded = {header.strip().lower(): name for header, name in columns.items()}
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = columns.get(header) or folded.get(header.strip().lower())
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+def missing_fields(kind: str, found: Mapping[str, int]) -> list[str]:
+    missing = [name for name in REQUIRED[kind] if name not in found]
+    if "customer_id" not in found and "mobile" not in found:
+        missing.append("customer_id or mobile")
+    return missing
+
+
+def choose_preset(kind: str, headers: list[str], name: str | None, mapping: Mapping[str, str]) -> tuple[Preset | None, dict[str, int]]:
+    """The preset named, or the first whose required columns the headers have."""
+    presets = PRESETS[kind]
+    if name is not None:
+        if name not in presets:
+            raise KeyError(f"unknown preset {name!r}: choose one of {', '.join(presets)}")
+        candidates = [presets[name]]
+    else:
+        candidates = list(presets.values())
+    best: tuple[Preset | None, dict[str, int]] | None = None
+    for preset in candidates:
+        found = column_fields(headers, preset, mapping)
+        if not missing_fields(kind, found):
+            return preset, found
+        best = best or (preset, found)
+    if mapping and name is None:
+        found = column_fields(headers, None, mapping)
+        if not missing_fields(kind, found):
+            return None, found
+    assert best is not None
+    return best

@@ -1,0 +1,180 @@
+"""The ``file`` data source: orders or customers from a CSV or XLSX file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from flask_babel import lazy_gettext as _l
+
+from shopcrm.files import fields as parse
+from shopcrm.files.fields import CellError
+from shopcrm.files.presets import FIELDS, PRESETS, choose_preset, missing_fields
+from shopcrm.files.tables import FileFormatError, Table, open_table
+from shopcrm.regions import parse_region
+from shopcrm.sources import CustomerRecord, DataSource, OrderItemRecord, OrderRecord, RowError
+
+Cells = list[Any]
+
+
+class FileSource(DataSource):
+    """Params: ``path``, ``kind`` (orders|customers), optional ``preset`` (generic|taobao),
+    ``mapping`` ({header: field}) and ``filename`` (the name the operator uploaded)."""
+
+    name = "file"
+    label = _l("CSV or Excel file")
+    kinds = ("orders", "customers")
+
+    def fetch(self, params: Mapping[str, Any]) -> Iterator[OrderRecord | CustomerRecord | RowError]:
+        kind = params.get("kind", "orders")
+        if kind not in FIELDS:
+            raise FileFormatError(f"unknown kind {kind!r}: choose orders or customers")
+        path = Path(params["path"])
+        filename = params.get("filename") or path.name
+        mapping = dict(params.get("mapping") or {})
+        bad_fields = sorted(set(mapping.values()) - set(FIELDS[kind]))
+        if bad_fields:
+            raise FileFormatError(
+                f"unknown field(s) in the column mapping: {', '.join(bad_fields)} "
+                f"(fields: {', '.join(FIELDS[kind])})"
+            )
+        table = open_table(path, filename)
+        try:
+            preset, columns = choose_preset(kind, table.headers, params.get("preset"), mapping)
+        except KeyError as exc:
+            raise FileFormatError(str(exc.args[0])) from None
+        missing = missing_fields(kind, columns)
+        if missing:
+            raise FileFormatError(_missing_message(filename, kind, table, missing, params.get("preset")))
+        convert = _order_converter if kind == "orders" else _customer_converter
+        yield from _convert_rows(table, convert(columns, table.headers))
+
+
+def preview(path: Path, kind: str, limit: int = 10, filename: str | None = None) -> dict[str, Any]:
+    """The headers, the first rows and the preset that matches: for the import page."""
+    table = open_table(path, filename)
+    rows = []
+    for _, cells in table.rows:
+        rows.append([parse.text(c) or "" for c in cells])
+        if len(rows) >= limit:
+            break
+    close = getattr(table.rows, "close", None)
+    if close is not None:
+        close()
+    preset, columns = choose_preset(kind, table.headers, None, {})
+    return {
+        "headers": table.headers,
+        "rows": rows,
+        "format": table.format,
+        "encoding": table.encoding,
+        "preset": preset.name if preset and not missing_fields(kind, columns) else None,
+        "fields": {name: table.headers[index] for name, index in columns.items()},
+    }
+
+
+def _missing_message(filename: str, kind: str, table: Table, missing: list[str], preset: str | None) -> str:
+    shown = ", ".join(h for h in table.headers[:12] if h) + (" …" if len(table.headers) > 12 else "")
+    lines = [f"{filename}: the columns match no {kind} layout (missing {', '.join(missing)})."]
+    lines.append(f"Columns found: {shown or 'none'}.")
+    for candidate in PRESETS[kind].values():
+        if preset is None or candidate.name == preset:
+            lines.append(f"Preset {candidate.name} expects: {', '.join(candidate.expected_headers())}.")
+    lines.append("Or map the columns yourself (e.g. --map 订单号=order_id).")
+    return " ".join(lines)
+
+
+def _convert_rows(
+    table: Table, convert: Callable[[int, Cells], OrderRecord | CustomerRecord]
+) -> Iterable[OrderRecord | CustomerRecord | RowError]:
+    for number, cells in table.rows:
+        if table.format == "csv" and any(isinstance(c, str) and "\ufffd" in c for c in cells):
+            yield RowError(number, None, f"the row has bytes that are not {table.encoding} text")
+            continue
+        try:
+            yield convert(number, cells)
+        except _BadCell as bad:
+            yield RowError(number, bad.column, bad.reason, bad.value)
+
+
+class _BadCell(Exception):
+    def __init__(self, column: str, reason: str, value: Any) -> None:
+        self.column, self.reason = column, reason
+        self.value = None if value is None else str(value)[:200]
+
+
+def _getter(columns: Mapping[str, int], headers: list[str]) -> Callable[[Cells, str, Callable[[Any], Any]], Any]:
+    def get(cells: Cells, name: str, parser: Callable[[Any], Any] = parse.text) -> Any:
+        index = columns.get(name)
+        if index is None:
+            return parser(None) if parser is not parse.text else None
+        value = cells[index] if index < len(cells) else None
+        try:
+            return parser(value)
+        except CellError as exc:
+            raise _BadCell(headers[index], str(exc), value) from None
+
+    return get
+
+
+def _customer(get: Callable[..., Any], cells: Cells, row: int) -> CustomerRecord:
+    address = get(cells, "address")
+    province, city = get(cells, "province"), get(cells, "city")
+    if address and not (province and city):
+        parsed_province, parsed_city = parse_region(address)
+        province, city = province or parsed_province, city or parsed_city
+    return CustomerRecord(
+        platform_id=get(cells, "customer_id"),
+        name=get(cells, "name"),
+        mobile=get(cells, "mobile"),
+        email=get(cells, "email"),
+        gender=get(cells, "gender", parse.gender),
+        province=province,
+        city=city,
+        address=address,
+        birthday=get(cells, "birthday", parse.date),
+        tags=get(cells, "tags", parse.tags),
+        row=row,
+    )
+
+
+def _customer_converter(columns: Mapping[str, int], headers: list[str]) -> Callable[[int, Cells], CustomerRecord]:
+    get = _getter(columns, headers)
+    return lambda row, cells: _customer(get, cells, row)
+
+
+def _order_converter(columns: Mapping[str, int], headers: list[str]) -> Callable[[int, Cells], OrderRecord]:
+    get = _getter(columns, headers)
+    has_item = "item_title" in columns
+
+    def convert(row: int, cells: Cells) -> OrderRecord:
+        paid = get(cells, "paid_amount", parse.money)
+        refund = get(cells, "refund_amount", parse.money)
+        total = get(cells, "total_amount", parse.money)
+        status = get(cells, "status", lambda v: parse.status(v, paid, refund))
+        items = []
+        if has_item:
+            title = get(cells, "item_title")
+            if title:
+                items.append(OrderItemRecord(
+                    title=title, quantity=get(cells, "item_quantity", parse.quantity),
+                    price=get(cells, "item_price", parse.money), sku=get(cells, "item_sku"),
+                ))
+        return OrderRecord(
+            platform_order_id=get(cells, "order_id", parse.order_id),
+            status=status,
+            customer=_customer(get, cells, row),
+            total_amount=total if total is not None else (paid or parse.money("0")),
+            paid_amount=paid or parse.money("0"),
+            refund_amount=refund or parse.money("0"),
+            created_at=get(cells, "created_at", parse.timestamp),
+            paid_at=get(cells, "paid_at", parse.timestamp),
+            shipped_at=get(cells, "shipped_at", parse.timestamp),
+            signed_at=get(cells, "signed_at", parse.timestamp),
+            closed_at=get(cells, "closed_at", parse.timestamp),
+            items=items,
+            row=row,
+        )
+
+    return convert
+
+
+__all__ = ["FileFormatError", "FileSource", "preview"]

@@ -1,0 +1,100 @@
+"""Streaming the rows of a CSV or XLSX file, never the whole file in memory."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from shopcrm.files.encoding import detect_encoding
+
+XLSX_MAGIC = b"PK\x03\x04"
+REPLACEMENT = "\ufffd"
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read: wrong kind, empty, or no known columns."""
+
+
+@dataclass(slots=True)
+class Table:
+    """A file's header row and an iterator of ``(row number, cells)``; row 1 is the header."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    format: str
+    encoding: str | None = None
+
+
+def open_table(path: Path, filename: str | None = None) -> Table:
+    """Open ``path`` as CSV or XLSX (told by its content, not its name)."""
+    name = filename or path.name
+    if not path.exists():
+        raise FileFormatError(f"{name}: no such file")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        raise FileFormatError(f"{name}: the file is empty")
+    if head.startswith(XLSX_MAGIC):
+        return _open_xlsx(path, name)
+    if b"\x00" in head:
+        raise FileFormatError(
+            f"{name}: this is not a CSV or XLSX file (expected an order export saved as .csv or .xlsx)"
+        )
+    return _open_csv(path, name)
+
+
+def _clean_header(value: Any) -> str:
+    return str(value if value is not None else "").replace("\ufeff", "").strip()
+
+
+def _open_csv(path: Path, name: str) -> Table:
+    encoding = detect_encoding(path)
+    handle = open(path, encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(handle)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        handle.close()
+        raise FileFormatError(f"{name}: the file is empty") from None
+    except csv.Error as exc:
+        handle.close()
+        raise FileFormatError(f"{name}: not a readable CSV file ({exc})") from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        with handle:
+            number = 1
+            for cells in reader:
+                number += 1
+                if cells and any(cells):
+                    yield number, cells
+
+    return Table([_clean_header(h) for h in headers], rows(), "csv", encoding)
+
+
+def _open_xlsx(path: Path, name: str) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zip but not a workbook, or a damaged one
+        raise FileFormatError(f"{name}: not a readable XLSX workbook ({exc})") from None
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        headers = next(iterator)
+    except StopIteration:
+        workbook.close()
+        raise FileFormatError(f"{name}: the first sheet is empty") from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            number = 1
+            for cells in iterator:
+                number += 1
+                if cells and any(c is not None and c != "" for c in cells):
+                    yield number, list(cells)
+        finally:
+            workbook.close()
+
+    return Table([_clean_header(h) for h in headers], rows(), "xlsx")
