@@ -98,3 +98,33 @@ def _open_xlsx(path: Path, name: str) -> Table:
             workbook.close()
 
     return Table([_clean_header(h) for h in headers], rows(), "xlsx")
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows in a file, cheaply (CSV: line breaks; XLSX: the sheet's recorded size)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        if head.startswith(XLSX_MAGIC):
+            return _count_xlsx_rows(path)
+        handle.seek(0)
+        lines, last = 0, b"\n"
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+        if last != b"\n":
+            lines += 1
+    return max(lines - 1, 0)
+
+
+def _count_xlsx_rows(path: Path) -> int | None:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception:
+        return None
+    try:
+        rows = workbook.worksheets[0].max_row
+    finally:
+        workbook.close()
+    return max(rows - 1, 0) if rows else None

@@ -26,11 +26,18 @@ QUEUE_NAME = "shopcrm"
 JOB_TIMEOUT = 6 * 3600
 
 
+CORE_JOB_MODULES = ("shopcrm.jobs.core", "shopcrm.importing")
+"""Modules of the core that declare job kinds."""
+
+
 def load_job_kinds() -> None:
     """Import the core's job kinds and the plugins, which declare theirs on import."""
-    import shopcrm.jobs.core  # noqa: F401
+    import importlib
+
     from shopcrm.plugins import get_plugin_manager
 
+    for module in CORE_JOB_MODULES:
+        importlib.import_module(module)
     get_plugin_manager()
 
 

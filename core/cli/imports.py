@@ -1,0 +1,81 @@
+"""``shopcrm import``: orders and customers from CSV or Excel files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shopcrm.cli.common import config, echo_json, require_schema
+from shopcrm.db import session_scope
+from shopcrm.files.presets import FIELDS, PRESETS
+from shopcrm.importing import create_import_run, run_import
+from shopcrm.shops import find_shop
+
+
+def _parse_mapping(kind: str, pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.rpartition("=")
+        if not sep or not column or not field:
+            raise click.BadParameter(f"{pair!r}: write COLUMN=field, e.g. 订单号=order_id", param_hint="--map")
+        if field not in FIELDS[kind]:
+            raise click.BadParameter(
+                f"{field!r} is not a field of {kind}: {', '.join(FIELDS[kind])}", param_hint="--map"
+            )
+        mapping[column] = field
+    return mapping
+
+
+def _import(kind: str, path: Path, shop: str | None, preset: str | None, mapping: tuple[str, ...], as_json: bool) -> None:
+    cfg = config()
+    require_schema(cfg)
+    columns = _parse_mapping(kind, mapping)
+    with session_scope(cfg) as session:
+        try:
+            shop_id = find_shop(session, shop).id
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+    params = {"path": str(path.resolve()), "filename": path.name, "preset": preset, "mapping": columns}
+    run_id = create_import_run(cfg, shop_id, kind, params)
+    result = run_import(cfg, run_id)
+    if as_json:
+        echo_json(result)
+    else:
+        if result["status"] == "failed":
+            raise click.ClickException(result["message"])
+        click.echo(
+            f"{path.name}: {result['rows']} rows, {result['inserted']} new, {result['updated']} updated, "
+            f"{result['unchanged']} unchanged, {result['errors']} with errors"
+        )
+        if result["error_report"]:
+            click.echo(f"bad rows are listed in {result['error_report']}")
+    if result["status"] == "failed":
+        raise SystemExit(1)
+
+
+def _command(kind: str) -> click.Command:
+    @click.command(kind, help=f"Import {kind} from a CSV (UTF-8 or GBK) or XLSX file.")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--shop", default=None, help="Shop name (default: the first shop).")
+    @click.option("--preset", type=click.Choice(sorted(PRESETS[kind])), default=None,
+                  help="Column layout (default: detected from the headers).")
+    @click.option("--map", "mapping", multiple=True, metavar="COLUMN=field",
+                  help="Map a column to a field; overrides the preset. Repeatable.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    def command(path: Path, shop: str | None, preset: str | None, mapping: tuple[str, ...], as_json: bool) -> None:
+        _import(kind, path, shop, preset, mapping, as_json)
+
+    return command
+
+
+@click.group("import", help="Import orders or customers from files.")
+def import_group() -> None:
+    pass
+
+
+import_group.add_command(_command("orders"))
+import_group.add_command(_command("customers"))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(import_group)
