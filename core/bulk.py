@@ -1,0 +1,75 @@
+"""Bulk writes at the speed of the database: PostgreSQL COPY, SQLite executemany.
+
+For generated or already validated rows (demo data, benchmarks), where the ORM's per-row work
+would be most of the cost. Rows are tuples in ``columns`` order; ids may be given explicitly,
+after which :func:`reset_sequence` moves PostgreSQL's id sequence past them.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import JSON, Connection, Table, func, select, text
+
+CHUNK = 20000
+
+
+def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` into ``table``; returns how many."""
+    if conn.dialect.name == "postgresql":
+        return _copy(conn, table, columns, rows)
+    quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    name = conn.dialect.identifier_preparer.format_table(table)
+    sql = f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' for _ in columns)})"
+    # Store values exactly as SQLAlchemy would (datetimes as text, JSON, decimals).
+    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
+    converters = [(i, p) for i, p in enumerate(processors) if p is not None]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    count = 0
+    chunk: list[Sequence[Any]] = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for index, process in converters:
+                row[index] = process(row[index])
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+            chunk = []
+    if chunk:
+        cursor.executemany(sql, chunk)
+        count += len(chunk)
+    cursor.close()
+    return count
+
+
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    prep = conn.dialect.identifier_preparer
+    sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) FROM STDIN"
+    raw = conn.connection.driver_connection
+    count = 0
+    json_columns = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            if json_columns:
+                row = list(row)
+                for index in json_columns:
+                    row[index] = json.dumps(row[index], ensure_ascii=False)
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def next_id(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+def reset_sequence(conn: Connection, table: Table) -> None:
+    """After explicit ids: make PostgreSQL's next generated id follow the largest one."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{table.name}\"), false)"
+    ))
