@@ -146,17 +146,24 @@ def test_a_plugin_name_clash_stops_the_command_line_with_both_names(config, tmp_
     assert "'shop' is registered by two plugins: 'default_variables' and 'clasher'" in result.stderr
 
 
+def fields(output: str) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in output.strip().splitlines() if ":" in line)
+
+
 def test_demo_prints_working_admin_credentials_and_names_the_shop(config):
-    result = run("demo")
+    result = run("demo", "--customers", "50", "--orders", "120")
     assert result.exit_code == 0, result.output
-    lines = dict(line.split(":", 1) for line in result.output.strip().splitlines())
+    assert "generated 50 customers, 120 orders" in result.output
+    lines = fields(result.output)
     username, password = lines["log in as"].strip(), lines["password"].strip()
     with session_scope(config) as session:
         assert authenticate(session, username, password).user.role == "admin"
         shop = session.scalar(select(Shop))
         assert shop.name == lines["demo shop"].strip() and shop.sms_signature
-    # Run again: a new password, still one admin.
-    again = dict(line.split(":", 1) for line in run("demo").output.strip().splitlines())
+    # Run again: a new password, still one admin, no second helping of data.
+    output = run("demo", "--customers", "50").output
+    assert "the demo shop already has 50 customers: no data generated" in output
+    again = fields(output)
     with session_scope(config) as session:
         assert session.scalar(select(User).where(User.username == "admin")) is not None
         assert len(session.scalars(select(User)).all()) == 1
