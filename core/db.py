@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shopcrm.config import Config, load_config
 
 _engines: dict[str, Engine] = {}
+IMMEDIATE = "shopcrm_sqlite_immediate"
+"""Execution option: begin SQLite transactions IMMEDIATE (see :func:`session_factory`)."""
 
 
 def utcnow() -> dt.datetime:
@@ -36,7 +38,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A deferred transaction that reads and then writes fails at once
+            # (SQLITE_BUSY_SNAPSHOT) when another connection committed in between; one begun
+            # IMMEDIATE takes the write lock up front and waits its turn (the busy timeout).
+            # Write transactions ask for it (see session_factory); reads stay deferred so they
+            # never wait for writers.
+            immediate = conn.get_execution_options().get(IMMEDIATE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -58,14 +66,18 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+def session_factory(engine: Engine, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write=True`` for transactions that read and then write, which
+    on SQLite then begin IMMEDIATE (on PostgreSQL it changes nothing)."""
+    if write:
+        engine = engine.execution_options(**{IMMEDIATE: True})
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
 def session_scope(config: Config | None = None) -> Iterator[Session]:
-    """A session committed on success and rolled back on error."""
-    session = session_factory(get_engine(config))()
+    """A write session committed on success and rolled back on error."""
+    session = session_factory(get_engine(config), write=True)()
     try:
         yield session
         session.commit()

@@ -95,7 +95,7 @@ class Ingestor:
         self.on_batch = on_batch
         self.stats = IngestStats()
         self._batch = _Batch()
-        self._sessions = session_factory(engine)
+        self._sessions = session_factory(engine, write=True)
         with self._sessions() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:

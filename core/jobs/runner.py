@@ -197,7 +197,7 @@ class EmbeddedRunner:
             try:
                 run_job(job_run_id, config=self.config)
             except Exception:  # recorded on the job run by run_job; keep serving the queue
-                pass
+                log.exception("embedded job run %s failed", job_run_id)
             finally:
                 self._queue.task_done()
 

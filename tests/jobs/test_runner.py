@@ -116,3 +116,17 @@ def test_worker_without_redis_says_why(config):
     )
     assert result.returncode != 0
     assert "REDIS_URL is not set" in result.stderr
+
+
+def test_embedded_jobs_run_while_the_app_writes(config, stale_shop):
+    """Writers in the web process and the job thread take turns; no job is left queued."""
+    from shopcrm import audit
+    from shopcrm.db import session_scope
+
+    ids = []
+    for n in range(30):
+        ids.append(enqueue("rollups.refresh", shop_id=stale_shop.id))
+        with session_scope() as session:
+            audit.record(session, "test.write", target=str(n))
+    embedded_runner(load_config()).join()
+    assert [job_status(i)["status"] for i in ids] == ["finished"] * 30

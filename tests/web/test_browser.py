@@ -1,0 +1,152 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, against the app served
+on a free localhost port. Logs in, walks every page, changes the settings, switches language,
+logs out; and fails on any browser console error, CSP violations included.
+
+Playwright's own browser download is not used: the tests drive ``/usr/bin/chromium``
+(``apt-get install chromium``). Without it they fail on CI (``CI`` set) and are skipped elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from shopcrm.models import User
+from web_support import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+TIMEOUT_MS = 15_000
+
+CONSOLE_ERRORS: dict[Page, list[str]] = {}
+"""Each page's browser console errors (CSP violations and failed loads among them)."""
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served by werkzeug on a free localhost port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(chromium: Path) -> Iterator[Page]:
+    """A headless chromium page that records its console errors and accepts confirm dialogs."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                             args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        CONSOLE_ERRORS[page] = errors
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
+        CONSOLE_ERRORS.pop(page, None)
+        context.close()
+        browser.close()
+
+
+def test_an_admin_walks_the_ui(page: Page, live_url: str, admin: User, tmp_path: Path) -> None:
+    # Log in: the dashboard is the landing page.
+    page.goto(f"{live_url}/")
+    expect(page).to_have_url(f"{live_url}/login?next=/")
+    page.get_by_label("用户名").fill("boss")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="仪表盘", level=1)).to_be_visible()
+    expect(page.locator(".sidebar-shop")).to_have_text("我的店铺")
+    expect(page.locator("#figure-customers .figure-value")).to_have_text("0")
+    expect(page.locator(".topbar-user")).to_contain_text("boss")
+    expect(page.locator(".topbar-user")).to_contain_text("管理员")
+    assert page.evaluate("() => Boolean(window.Chart && window.Chart.getChart('orders-chart'))")
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+    # Plugins.
+    page.get_by_role("link", name="插件").click()
+    expect(page.get_by_role("heading", name="插件", level=1)).to_be_visible()
+    expect(page.locator("#plugin-default_menu")).to_contain_text("menu_items")
+
+    # Users: create an operator.
+    page.get_by_role("link", name="用户").click()
+    page.locator("#username").fill("xiaoli")
+    page.locator("#password").fill("long-enough-1")
+    page.locator("#role").select_option("operator")
+    page.get_by_role("button", name="创建用户").click()
+    expect(page.get_by_role("status")).to_contain_text("已创建用户 xiaoli。")
+    expect(page.locator("tbody tr", has_text="xiaoli")).to_contain_text("正常")
+    page.screenshot(path=str(tmp_path / "users.png"), full_page=True)
+
+    # Settings: a bracketed signature is refused, then a good one is saved.
+    page.get_by_role("link", name="设置").click()
+    page.get_by_label("店铺名称").fill("小满生活旗舰店")
+    page.get_by_label("短信签名", exact=True).fill("【小满生活】")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".field-error")).to_contain_text("请不要输入【】括号")
+    page.get_by_label("短信签名", exact=True).fill("小满生活")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text("设置已保存。")
+    expect(page.locator(".sidebar-shop")).to_have_text("小满生活旗舰店")
+    expect(page.get_by_text("【小满生活】")).to_be_visible()
+
+    # A job started through htmx (CSRF token in its header) shows its progress until done.
+    page.get_by_role("button", name="重新计算客户统计").click()
+    expect(page.locator("#refresh-progress .job-progress")).to_have_attribute("data-status", "finished")
+    expect(page.locator("#refresh-progress")).to_contain_text("已完成")
+
+    # Switch to English, which sticks across pages.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    expect(page.locator("#figure-orders")).to_contain_text("Orders")
+    page.screenshot(path=str(tmp_path / "dashboard-en.png"), full_page=True)
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="仪表盘", level=1)).to_be_visible()
+
+    # Log out.
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(f"{live_url}/login")
+    expect(page.get_by_role("status")).to_contain_text("您已退出登录。")
+    page.goto(f"{live_url}/admin/users")
+    expect(page).to_have_url(f"{live_url}/login?next=/admin/users")
+
+    assert CONSOLE_ERRORS[page] == []
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+
+
+def test_a_viewer_sees_no_admin_pages(page: Page, live_url: str, viewer: User) -> None:
+    page.goto(f"{live_url}/login")
+    page.get_by_label("用户名").fill("guest")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="仪表盘", level=1)).to_be_visible()
+    expect(page.locator(".sidebar nav a")).to_have_count(1)
+    assert CONSOLE_ERRORS[page] == []
+    page.goto(f"{live_url}/admin/settings")  # the browser logs the 403 as a console error
+    expect(page.get_by_role("heading", name="无权访问", level=1)).to_be_visible()

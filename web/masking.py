@@ -1,0 +1,45 @@
+"""Mobile numbers shown masked (138****1234) unless the user's role may see them in full.
+
+Only administrators see full numbers (:data:`FULL_NUMBER_ROLE`); operators and viewers work
+with masked ones, which is enough to tell customers apart on screen. Templates use the
+``mask_mobile`` filter; :func:`mask` is the masking itself.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+FULL_NUMBER_ROLE = "admin"
+"""The lowest role that sees mobile numbers unmasked."""
+
+MASK = "****"
+
+
+def mask(number: str) -> str:
+    """Hide the middle of ``number``: the first 3 and last 4 digits stay (13812341234 ->
+    138****1234). Shorter values keep only their last 2 characters; a leading ``+86`` stays."""
+    value = number.strip()
+    prefix = ""
+    if value.startswith("+"):
+        prefix, value = value[:3], value[3:]
+    if len(value) >= 8:
+        return f"{prefix}{value[:3]}{MASK}{value[-4:]}"
+    if len(value) > 2:
+        return f"{prefix}{MASK}{value[-2:]}"
+    return f"{prefix}{MASK}" if value else number
+
+
+def may_see_full_numbers() -> bool:
+    """True when the signed-in user's role may see mobile numbers in full."""
+    return bool(current_user.is_authenticated and current_user.can(FULL_NUMBER_ROLE))
+
+
+def mask_mobile(number: str | None) -> str:
+    """The Jinja filter: ``number`` as the current user may see it (empty for no number)."""
+    if not number:
+        return ""
+    return number if may_see_full_numbers() else mask(number)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(mask_mobile, "mask_mobile")
