@@ -24,10 +24,13 @@ PROVINCES: tuple[tuple[str, str], ...] = (
 """(full name, short name) of every provincial division; the full name is what we store."""
 
 MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
-_BY_PREFIX = sorted(
-    [(full, full) for full, _ in PROVINCES] + [(short, full) for full, short in PROVINCES],
-    key=lambda pair: -len(pair[0]),
-)
+_BY_FIRST_TWO: dict[str, list[tuple[str, str]]] = {}
+for _full, _short in PROVINCES:
+    for _prefix in (_full, _short):
+        _BY_FIRST_TWO.setdefault(_prefix[:2], []).append((_prefix, _full))
+for _candidates in _BY_FIRST_TWO.values():
+    _candidates.sort(key=lambda pair: -len(pair[0]))
+"""Provinces by their first two characters, longest name first: one dict look-up per address."""
 _CITY_SUFFIXES = ("自治州", "地区", "市", "盟")
 _SPACE = re.compile(r"\s+")
 
@@ -37,7 +40,7 @@ def parse_region(address: str | None) -> tuple[str | None, str | None]:
     if not address:
         return None, None
     text = address.strip()
-    for prefix, full in _BY_PREFIX:
+    for prefix, full in _BY_FIRST_TWO.get(text[:2], ()):
         if text.startswith(prefix):
             rest = text[len(prefix):]
             if full in MUNICIPALITIES:

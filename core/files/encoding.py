@@ -24,5 +24,5 @@ def detect_encoding(path: Path, sample_bytes: int = SAMPLE_BYTES) -> str:
     damaged = text.count("\ufffd")
     if damaged == 0:
         return "utf-8"
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     return "utf-8" if damaged * 10 <= non_ascii else "gb18030"

@@ -101,75 +101,89 @@ class _BadCell(Exception):
         self.value = None if value is None else str(value)[:200]
 
 
-def _getter(columns: Mapping[str, int], headers: list[str]) -> Callable[[Cells, str, Callable[[Any], Any]], Any]:
-    def get(cells: Cells, name: str, parser: Callable[[Any], Any] = parse.text) -> Any:
-        index = columns.get(name)
-        if index is None:
-            return parser(None) if parser is not parse.text else None
-        value = cells[index] if index < len(cells) else None
-        try:
-            return parser(value)
-        except CellError as exc:
-            raise _BadCell(headers[index], str(exc), value) from None
-
-    return get
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "order_id": parse.order_id, "gender": parse.gender, "birthday": parse.date, "tags": parse.tags,
+    "total_amount": parse.money, "paid_amount": parse.money, "refund_amount": parse.money,
+    "created_at": parse.timestamp, "paid_at": parse.timestamp, "shipped_at": parse.timestamp,
+    "signed_at": parse.timestamp, "closed_at": parse.timestamp,
+    "item_quantity": parse.quantity, "item_price": parse.money,
+}
+_DEFERRED = frozenset({"status"})
+"""Parsed after the others: a closed order's status depends on its amounts."""
 
 
-def _customer(get: Callable[..., Any], cells: Cells, row: int) -> CustomerRecord:
-    address = get(cells, "address")
-    province, city = get(cells, "province"), get(cells, "city")
+def _reader(columns: Mapping[str, int], headers: list[str]) -> Callable[[Cells], dict[str, Any]]:
+    """A function turning a row's cells into ``{field: parsed value}`` for the columns present.
+
+    The plan (field, column, parser) is worked out once per file, so each row costs one pass
+    over its present columns; a cell that does not parse raises :class:`_BadCell` naming the
+    column's header.
+    """
+    plan = [(name, index, _PARSERS.get(name, parse.text)) for name, index in columns.items()
+            if name not in _DEFERRED]
+
+    def read(cells: Cells) -> dict[str, Any]:
+        size = len(cells)
+        values: dict[str, Any] = {}
+        for name, index, parser in plan:
+            value = cells[index] if index < size else None
+            try:
+                values[name] = parser(value)
+            except CellError as exc:
+                raise _BadCell(headers[index], str(exc), value) from None
+        return values
+
+    return read
+
+
+def _customer(values: dict[str, Any], row: int) -> CustomerRecord:
+    get = values.get
+    address, province, city = get("address"), get("province"), get("city")
     if address and not (province and city):
         parsed_province, parsed_city = parse_region(address)
         province, city = province or parsed_province, city or parsed_city
     return CustomerRecord(
-        platform_id=get(cells, "customer_id"),
-        name=get(cells, "name"),
-        mobile=get(cells, "mobile"),
-        email=get(cells, "email"),
-        gender=get(cells, "gender", parse.gender),
-        province=province,
-        city=city,
-        address=address,
-        birthday=get(cells, "birthday", parse.date),
-        tags=get(cells, "tags", parse.tags),
-        row=row,
+        platform_id=get("customer_id"), name=get("name"), mobile=get("mobile"), email=get("email"),
+        gender=get("gender"), province=province, city=city, address=address, birthday=get("birthday"),
+        tags=get("tags") or [], row=row,
     )
 
 
 def _customer_converter(columns: Mapping[str, int], headers: list[str]) -> Callable[[int, Cells], CustomerRecord]:
-    get = _getter(columns, headers)
-    return lambda row, cells: _customer(get, cells, row)
+    read = _reader(columns, headers)
+    return lambda row, cells: _customer(read(cells), row)
 
 
 def _order_converter(columns: Mapping[str, int], headers: list[str]) -> Callable[[int, Cells], OrderRecord]:
-    get = _getter(columns, headers)
-    has_item = "item_title" in columns
+    read = _reader(columns, headers)
+    status_index = columns["status"]
+    status_header = headers[status_index]
+    zero = parse.money("0")
 
     def convert(row: int, cells: Cells) -> OrderRecord:
-        paid = get(cells, "paid_amount", parse.money)
-        refund = get(cells, "refund_amount", parse.money)
-        total = get(cells, "total_amount", parse.money)
-        status = get(cells, "status", lambda v: parse.status(v, paid, refund))
-        items = []
-        if has_item:
-            title = get(cells, "item_title")
-            if title:
-                items.append(OrderItemRecord(
-                    title=title, quantity=get(cells, "item_quantity", parse.quantity),
-                    price=get(cells, "item_price", parse.money), sku=get(cells, "item_sku"),
-                ))
+        values = read(cells)
+        get = values.get
+        paid, refund, total = get("paid_amount"), get("refund_amount"), get("total_amount")
+        raw_status = cells[status_index] if status_index < len(cells) else None
+        try:
+            status = parse.status(raw_status, paid, refund)
+        except CellError as exc:
+            raise _BadCell(status_header, str(exc), raw_status) from None
+        title = get("item_title")
+        items = [OrderItemRecord(title=title, quantity=get("item_quantity", 1), price=get("item_price"),
+                                 sku=get("item_sku"))] if title else []
         return OrderRecord(
-            platform_order_id=get(cells, "order_id", parse.order_id),
+            platform_order_id=values["order_id"],
             status=status,
-            customer=_customer(get, cells, row),
-            total_amount=total if total is not None else (paid or parse.money("0")),
-            paid_amount=paid or parse.money("0"),
-            refund_amount=refund or parse.money("0"),
-            created_at=get(cells, "created_at", parse.timestamp),
-            paid_at=get(cells, "paid_at", parse.timestamp),
-            shipped_at=get(cells, "shipped_at", parse.timestamp),
-            signed_at=get(cells, "signed_at", parse.timestamp),
-            closed_at=get(cells, "closed_at", parse.timestamp),
+            customer=_customer(values, row),
+            total_amount=total if total is not None else (paid or zero),
+            paid_amount=paid or zero,
+            refund_amount=refund or zero,
+            created_at=get("created_at"),
+            paid_at=get("paid_at"),
+            shipped_at=get("shipped_at"),
+            signed_at=get("signed_at"),
+            closed_at=get("closed_at"),
             items=items,
             row=row,
         )
