@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SIZES: dict[str, list[str]] = {
     "rollups.py": ["--customers", "20000"],
+    "import_orders.py": ["--rows", "100000"],
 }
 
 
