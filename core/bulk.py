@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import JSON, Connection, Table, func, select, text
+from sqlalchemy import JSON, Connection, DateTime, Table, func, select, text
 
 CHUNK = 20000
 
@@ -22,7 +22,7 @@ def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     name = conn.dialect.identifier_preparer.format_table(table)
     sql = f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' for _ in columns)})"
     # Store values exactly as SQLAlchemy would (datetimes as text, JSON, decimals).
-    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
+    processors = [_sqlite_processor(table.c[c].type, conn) for c in columns]
     converters = [(i, p) for i, p in enumerate(processors) if p is not None]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
@@ -42,6 +42,17 @@ def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
         count += len(chunk)
     cursor.close()
     return count
+
+
+def _iso_datetime(value: Any) -> Any:
+    # The very text SQLAlchemy's SQLite DateTime writes ("2026-11-11 10:00:00.000000"), from C.
+    return value.isoformat(" ", "microseconds") if value is not None else None
+
+
+def _sqlite_processor(column_type: Any, conn: Connection) -> Any:
+    if isinstance(column_type, DateTime) and not column_type.timezone:
+        return _iso_datetime
+    return column_type._cached_bind_processor(conn.dialect)
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
