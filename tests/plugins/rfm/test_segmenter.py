@@ -1,0 +1,174 @@
+"""RFM labels checked against an independent computation in Python over a small shop."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from shopcrm.models import Customer, CustomerLabel, Order, Shop
+from shopcrm.registry import get_registry
+from shopcrm_rfm.classes import CN8, en11_label
+from shopcrm_rfm.segmenter import ConfigError, RfmSegmenter, check_config
+
+NOW = dt.datetime(2026, 11, 22, 12, 0, 0)
+PAID = {"paid", "shipped", "signed", "completed"}
+
+# nick -> orders as (days ago, status, amount, refund)
+HISTORY = {
+    "a": [(1, "completed", "500", "0"), (20, "completed", "300", "0"), (40, "signed", "200", "0")],
+    "b": [(1, "completed", "80", "0")],                      # ties a on recency
+    "c": [(10, "completed", "80", "0"), (300, "completed", "80", "0")],
+    "d": [(10, "paid", "1000", "0")],                        # ties c on recency
+    "e": [(100, "completed", "50", "0"), (400, "completed", "900", "0")],  # one order outside the window
+    "f": [(200, "completed", "60", "20")],                   # partly refunded
+    "g": [(500, "completed", "120", "0")],                   # no order in the window: F=0, M=0
+    "h": [(30, "refunded", "300", "300")],                   # only refunded: no label
+    "i": [(5, "closed", "0", "0"), (6, "pending_payment", "0", "0")],  # no paid order: no label
+    "j": [(60, "completed", "80", "0"), (61, "completed", "80", "0")],  # ties c on F and M
+}
+
+
+@pytest.fixture
+def shop(session):
+    shop = Shop(name="RFM店")
+    session.add(shop)
+    session.flush()
+    n = 0
+    for nick, orders in HISTORY.items():
+        customer = Customer(shop_id=shop.id, platform_id=nick)
+        session.add(customer)
+        session.flush()
+        for days, status, amount, refund in orders:
+            n += 1
+            at = NOW - dt.timedelta(days=days, hours=3)
+            session.add(Order(shop_id=shop.id, customer_id=customer.id, platform_order_id=str(n), status=status,
+                              paid_amount=Decimal(amount), refund_amount=Decimal(refund), created_at=at,
+                              paid_at=at if status in PAID | {"refunded"} else None))
+    session.commit()
+    return shop
+
+
+def expected(config):
+    """R, F, M, scores and labels computed here, without SQL."""
+    window = NOW - dt.timedelta(days=config.get("window_days", 365))
+    rows = {}
+    for nick, orders in HISTORY.items():
+        paid = [(NOW - dt.timedelta(days=d, hours=3), Decimal(a) - Decimal(r)) for d, s, a, r in orders if s in PAID]
+        if not paid:
+            continue
+        last = max(t for t, _ in paid)
+        recent = [(t, m) for t, m in paid if t >= window]
+        rows[nick] = {"r": int((NOW - last).total_seconds() // 86400), "f": len(recent),
+                      "m": sum((m for _, m in recent), Decimal(0))}
+
+    def quintile(values, value, higher_is_better):
+        n = len(values)
+        before = sum(1 for v in values if (v < value if higher_is_better else v > value))
+        rank = before / (n - 1) if n > 1 else 0.0
+        return 5 if rank >= 0.8 else 4 if rank >= 0.6 else 3 if rank >= 0.4 else 2 if rank >= 0.2 else 1
+
+    for key, better in (("r", False), ("f", True), ("m", True)):
+        values = [row[key] for row in rows.values()]
+        for row in rows.values():
+            row[key + "s"] = quintile(values, row[key], better)
+    averages = {k: sum(Decimal(row[k]) for row in rows.values()) / len(rows) for k in ("r", "f", "m")}
+    for row in rows.values():
+        flags = (row["r"] <= averages["r"], row["f"] >= averages["f"], row["m"] >= averages["m"])
+        row["cn8"] = next(label for label, *cls, _ in CN8 if tuple(cls) == flags)
+        row["en11"] = en11_label(row["rs"], (row["fs"] + row["ms"] + 1) // 2)
+    return rows
+
+
+def labels(session, shop):
+    found = session.execute(
+        select(Customer.platform_id, CustomerLabel.value, CustomerLabel.scores)
+        .join(CustomerLabel, CustomerLabel.customer_id == Customer.id)
+        .where(CustomerLabel.shop_id == shop.id, CustomerLabel.segmenter == "rfm")
+    ).all()
+    return {nick: (value, scores) for nick, value, scores in found}
+
+
+@pytest.mark.parametrize("model", ["cn8", "en11"])
+def test_labels_match_an_independent_computation(session, shop, model):
+    count = RfmSegmenter().compute(session, shop.id, {"model": model}, now=NOW)
+    session.commit()
+    want = expected({})
+    got = labels(session, shop)
+    assert count == len(want) == 8
+    assert set(got) == set(want), "only customers with a paid order are labelled"
+    for nick, row in want.items():
+        value, scores = got[nick]
+        assert value == row[model], nick
+        assert (scores["r"], scores["f"], Decimal(str(scores["m"])).quantize(Decimal("0.01"))) == (
+            row["r"], row["f"], row["m"].quantize(Decimal("0.01"))), nick
+        assert (scores["r_score"], scores["f_score"], scores["m_score"]) == (row["rs"], row["fs"], row["ms"]), nick
+
+
+def test_ties_at_a_quintile_edge_share_a_score(session, shop):
+    RfmSegmenter().compute(session, shop.id, {}, now=NOW)
+    got = labels(session, shop)
+    assert got["a"][1]["r_score"] == got["b"][1]["r_score"]
+    assert got["c"][1]["r_score"] == got["d"][1]["r_score"]
+    assert (got["c"][1]["f_score"], got["c"][1]["m_score"]) == (got["j"][1]["f_score"], got["j"][1]["m_score"])
+
+
+def test_thresholds_scoring(session, shop):
+    config = {"scoring": "thresholds", "model": "en11",
+              "thresholds": {"r": [180, 90, 30, 7], "f": [1, 2, 3, 4], "m": [100, 200, 500, 1000]}}
+    RfmSegmenter().compute(session, shop.id, config, now=NOW)
+    got = labels(session, shop)
+    assert (got["a"][1]["r_score"], got["a"][1]["f_score"], got["a"][1]["m_score"]) == (5, 4, 5)
+    assert (got["g"][1]["r_score"], got["g"][1]["f_score"], got["g"][1]["m_score"]) == (1, 1, 1)
+    assert got["a"][0] == "Champions" and got["g"][0] == "Lost"
+
+
+def test_split_scores_for_cn8(session, shop):
+    RfmSegmenter().compute(session, shop.id, {"cn8_split": {"r": 5, "f": 5, "m": 5}}, now=NOW)
+    got = labels(session, shop)
+    assert got["g"][0] == "一般挽留客户"
+    assert all(value in {label for label, *_ in CN8} for value, _ in got.values())
+
+
+def test_an_incremental_run_agrees_with_a_full_run(session, shop):
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {}, now=NOW)
+    full = labels(session, shop)
+    some = session.scalars(select(Customer.id).where(Customer.platform_id.in_(["a", "e"]))).all()
+    session.execute(CustomerLabel.__table__.update().values(value="stale"))
+    assert segmenter.compute(session, shop.id, {}, customer_ids=some, now=NOW) == 2
+    got = labels(session, shop)
+    assert got["a"] == full["a"] and got["e"] == full["e"]
+    assert got["b"][0] == "stale", "customers outside the run are left alone"
+
+
+def test_a_rerun_replaces_labels_and_drops_customers_no_longer_paying(session, shop):
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {}, now=NOW)
+    b = session.scalar(select(Customer).where(Customer.platform_id == "b"))
+    for order in session.scalars(select(Order).where(Order.customer_id == b.id)):
+        order.status, order.refund_amount = "refunded", order.paid_amount
+    session.commit()
+    segmenter.compute(session, shop.id, {}, now=NOW)
+    assert "b" not in labels(session, shop)
+    assert session.scalar(select(CustomerLabel.id).where(CustomerLabel.customer_id == b.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [({"model": "xx"}, "model must be"), ({"window_days": 0}, "window_days"),
+     ({"scoring": "deciles"}, "scoring must be"),
+     ({"thresholds": {"r": [1, 2, 3, 4], "f": [1, 2, 3, 4], "m": [1, 2, 3, 4]}}, "thresholds.r must be in order"),
+     ({"cn8_split": {"r": 9}}, "cn8_split")],
+)
+def test_bad_config_is_refused(config, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(config)
+
+
+def test_the_plugin_registers_the_segmenter(config):
+    segmenter = get_registry().segmenters["rfm"]
+    assert get_registry().segmenters.owners["rfm"] == "rfm"
+    values = {info.value for info in segmenter.labels()}
+    assert "重要价值客户" in values and "Champions" in values and len(values) == 19
