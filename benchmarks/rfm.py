@@ -1,0 +1,163 @@
+"""A full RFM run against the bare SQL aggregate with NTILE on the same database.
+
+Builds a demo shop (``shopcrm.demo_data``: N customers, M orders, bulk writes), then times:
+
+* ours: ``RfmSegmenter.compute`` for the whole shop, labels persisted (``customer_label``);
+* the baseline: the hand-written aggregate (R, F, M per customer over the window) with
+  ``NTILE(5)`` scores, written into a plain table, in the same database;
+* for reference, DuckDB over the same orders (exported once to Parquet-free Arrow via Python).
+
+Then an incremental run: ``--new-orders`` more orders for existing customers and a run limited to
+the customers they touched. Prints one JSON line (``ours_s``, ``baseline_s``, ``ratio``,
+``incremental_s``, ``duckdb_s``).
+
+    python benchmarks/rfm.py --customers 100000 --orders 1000000
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+
+from sqlalchemy import select, text
+
+from shopcrm import migrate
+from shopcrm.db import make_engine, scratch_database, session_factory, utcnow
+from shopcrm.demo_data import generate
+from shopcrm.models import Customer, Order, Shop
+from shopcrm_rfm.segmenter import RfmSegmenter
+
+BASELINE_SQL = """
+CREATE TABLE bench_rfm AS
+WITH w AS (
+  SELECT o.customer_id,
+         MAX(COALESCE(o.paid_at, o.created_at)) AS last_paid,
+         COUNT(*) AS f,
+         SUM(o.paid_amount - o.refund_amount) AS m
+  FROM "order" o
+  WHERE o.shop_id = :shop AND o.status IN ('paid', 'shipped', 'signed', 'completed')
+    AND COALESCE(o.paid_at, o.created_at) >= :start
+  GROUP BY o.customer_id
+)
+SELECT customer_id, last_paid, f, m,
+       NTILE(5) OVER (ORDER BY last_paid) AS r_score,
+       NTILE(5) OVER (ORDER BY f) AS f_score,
+       NTILE(5) OVER (ORDER BY m) AS m_score
+FROM w
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--new-orders", type=int, default=10_000)
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL")
+    with tempfile.TemporaryDirectory() as folder, \
+            scratch_database(server, folder, f"shopcrm_bench_rfm_{os.getpid()}") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with session_factory(engine, write=True)() as session:
+            shop = Shop(name="bench")
+            session.add(shop)
+            session.commit()
+            shop_id = shop.id
+        started = time.perf_counter()
+        generate(engine, shop_id, customers=args.customers, orders=args.orders, seed=3)
+        build_s = time.perf_counter() - started
+        now = utcnow()
+        segmenter = RfmSegmenter()
+
+        with session_factory(engine, write=True)() as session:
+            t0 = time.perf_counter()
+            labelled = segmenter.compute(session, shop_id, {}, now=now)
+            session.commit()
+            ours_s = time.perf_counter() - t0
+
+        with engine.begin() as conn:
+            t0 = time.perf_counter()
+            conn.execute(text(BASELINE_SQL), {"shop": shop_id, "start": now - dt.timedelta(days=365)})
+            baseline_s = time.perf_counter() - t0
+
+        duckdb_s = _duckdb(engine, shop_id, now, folder)
+
+        # Incremental: more orders for existing customers, then a run over those customers only.
+        touched = _more_orders(engine, shop_id, args.new_orders)
+        with session_factory(engine, write=True)() as session:
+            t0 = time.perf_counter()
+            segmenter.compute(session, shop_id, {}, customer_ids=touched, now=now)
+            session.commit()
+            incremental_s = time.perf_counter() - t0
+        engine.dispose()
+    print(json.dumps({
+        "benchmark": "rfm", "backend": "postgresql" if server else "sqlite", "customers": args.customers,
+        "orders": args.orders, "labelled": labelled, "build_s": round(build_s, 1),
+        "ours_s": round(ours_s, 3), "baseline_s": round(baseline_s, 3), "ratio": round(ours_s / baseline_s, 2),
+        "duckdb_s": duckdb_s, "incremental_orders": args.new_orders, "incremental_customers": len(touched),
+        "incremental_s": round(incremental_s, 3),
+    }))
+
+
+def _more_orders(engine, shop_id: int, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """``count`` new paid orders for existing customers, written in bulk; returns who bought."""
+    import random
+
+    from shopcrm import bulk
+
+    rng = random.Random(9)
+    with engine.begin() as conn:
+        ids = conn.execute(select(Customer.id).where(Customer.shop_id == shop_id)).scalars().all()
+        first = bulk.next_id(conn, Order.__table__)
+        now = utcnow()
+        buyers = [rng.choice(ids) for _ in range(count)]
+        rows = [(first + n, shop_id, buyer, f"inc-{first + n}", "paid", 99, 99, 0, now, now, "bench", now, now)
+                for n, buyer in enumerate(buyers)]
+        bulk.write(conn, Order.__table__, ("id", "shop_id", "customer_id", "platform_order_id", "status",
+                                           "total_amount", "paid_amount", "refund_amount", "created_at", "paid_at",
+                                           "source", "imported_at", "updated_at"), rows)
+        bulk.reset_sequence(conn, Order.__table__)
+        from shopcrm.rollups import refresh
+
+        refresh(conn, set(buyers))
+    return sorted(set(buyers))
+
+
+def _duckdb(engine, shop_id: int, now: dt.datetime, folder: str) -> float | None:  # type: ignore[no-untyped-def]
+    """The same aggregate in DuckDB over the same orders (loading them is not timed)."""
+    try:
+        import duckdb
+    except ImportError:  # `make bench` installs it; without it the reference is left out
+        return None
+    import csv
+
+    path = os.path.join(folder, "orders.csv")
+    with engine.connect() as conn, open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "status", "paid", "refund", "paid_time"])
+        result = conn.execution_options(stream_results=True).execute(text(
+            'SELECT customer_id, status, paid_amount, refund_amount, COALESCE(paid_at, created_at) '
+            'FROM "order" WHERE shop_id = :shop'), {"shop": shop_id})
+        for row in result:
+            writer.writerow(row)
+    db = duckdb.connect()
+    db.execute(f"CREATE TABLE o AS SELECT * FROM read_csv('{path}', header = true)")
+    started = time.perf_counter()
+    db.execute("""
+        CREATE TABLE rfm AS
+        WITH w AS (SELECT customer_id, max(paid_time) AS last_paid, count(*) AS f, sum(paid - refund) AS m
+                   FROM o WHERE status IN ('paid', 'shipped', 'signed', 'completed') AND paid_time >= ?
+                   GROUP BY customer_id)
+        SELECT customer_id, ntile(5) OVER (ORDER BY last_paid) r, ntile(5) OVER (ORDER BY f) f_score,
+               ntile(5) OVER (ORDER BY m) m_score FROM w
+    """, [now - dt.timedelta(days=365)])
+    elapsed = time.perf_counter() - started
+    db.close()
+    return round(elapsed, 3)
+
+
+if __name__ == "__main__":
+    main()
