@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 SIZES: dict[str, list[str]] = {
     "rollups.py": ["--customers", "20000"],
     "import_orders.py": ["--rows", "100000"],
+    "segment_count.py": ["--customers", "200000"],
     "rfm.py": ["--customers", "100000", "--orders", "1000000", "--new-orders", "10000"],
 }
 

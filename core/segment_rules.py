@@ -347,5 +347,11 @@ def matching_customers(shop_id: int, rules: Any, segmenters: set[str] | None = N
     return select(Customer.id).where(Customer.shop_id == shop_id, compile_rules(rules, segmenters))
 
 
-__all__ = ["FIELDS", "OPERATORS", "RuleError", "compile_rules", "field_spec", "matching_customers"]
+__all__ = ["FIELDS", "OPERATORS", "RuleError", "compile_rules", "count_matching", "field_spec", "matching_customers"]
 
+
+
+def count_matching(shop_id: int, rules: Any, segmenters: set[str] | None = None) -> Any:
+    """``SELECT count(*)`` of the shop's customers matching ``rules``: one query, no subquery."""
+    return select(func.count()).select_from(Customer).where(Customer.shop_id == shop_id,
+                                                             compile_rules(rules, segmenters))

@@ -151,3 +151,10 @@ def test_values_are_parameters_not_sql(session, shop):
     assert match(session, shop, {"all": [cond("province", "=", "x' OR '1'='1")]}) == set()
     assert match(session, shop, {"all": [cond("tag", "=", "vip' OR 1=1 --")]}) == set()
     assert match(session, shop, {"all": [cond("city", "contains", "%")]}) == set()
+
+
+def test_count_matching_counts_what_matching_customers_lists(session, shop):
+    from shopcrm.segment_rules import count_matching
+
+    rules = {"any": [cond("tag", "=", "vip"), cond("bad_review", "=", True)]}
+    assert session.scalar(count_matching(shop.id, rules)) == len(match(session, shop, rules)) == 2
