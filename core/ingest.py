@@ -237,6 +237,9 @@ class Ingestor:
                 events.append((oid, values, None))
                 touched.add(values["customer_id"])
                 continue
+            for name in _TIMES:  # a source that leaves a time out does not erase a known one
+                if values[name] is None:
+                    values[name] = getattr(row, name)
             if all(_same(values[f], getattr(row, f)) for f in ORDER_FIELDS):
                 self.stats.unchanged += 1
                 continue

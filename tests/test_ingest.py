@@ -155,3 +155,11 @@ def test_batches_commit_as_they_go(engine, session, shop):
 def test_an_unknown_shop_is_refused(engine):
     with pytest.raises(LookupError, match="shop 999 does not exist"):
         Ingestor(engine, 999)
+
+
+def test_a_record_without_a_time_keeps_the_known_one(engine, session, shop):
+    ingest(engine, shop, [order("1", paid_at=LOCAL, shipped_at=LOCAL + dt.timedelta(days=1),
+                                status=OrderStatus.SHIPPED)])
+    stats, _ = ingest(engine, shop, [order("1", paid_at=None, shipped_at=None, status=OrderStatus.SHIPPED)])
+    assert stats.unchanged == 1
+    assert session.scalar(select(Order.shipped_at)) == UTC + dt.timedelta(days=1)

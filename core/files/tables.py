@@ -75,9 +75,11 @@ def _open_csv(path: Path, name: str) -> Table:
 def _open_xlsx(path: Path, name: str) -> Table:
     from openpyxl import load_workbook
 
+    handle = open(path, "rb")  # a handle, not the path: uploads need not end in .xlsx
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # zip but not a workbook, or a damaged one
+        handle.close()
         raise FileFormatError(f"{name}: not a readable XLSX workbook ({exc})") from None
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
@@ -85,6 +87,7 @@ def _open_xlsx(path: Path, name: str) -> Table:
         headers = next(iterator)
     except StopIteration:
         workbook.close()
+        handle.close()
         raise FileFormatError(f"{name}: the first sheet is empty") from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -96,6 +99,7 @@ def _open_xlsx(path: Path, name: str) -> Table:
                     yield number, list(cells)
         finally:
             workbook.close()
+            handle.close()
 
     return Table([_clean_header(h) for h in headers], rows(), "xlsx")
 
@@ -120,11 +124,12 @@ def _count_xlsx_rows(path: Path) -> int | None:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True)
+        with open(path, "rb") as handle:
+            workbook = load_workbook(handle, read_only=True)
+            try:
+                rows = workbook.worksheets[0].max_row
+            finally:
+                workbook.close()
     except Exception:
         return None
-    try:
-        rows = workbook.worksheets[0].max_row
-    finally:
-        workbook.close()
     return max(rows - 1, 0) if rows else None

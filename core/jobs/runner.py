@@ -207,8 +207,9 @@ _runners_lock = threading.Lock()
 
 
 def embedded_runner(config: Config) -> EmbeddedRunner:
+    key = f"{config.database_url}|{config.instance_path}"  # jobs write reports into the instance
     with _runners_lock:
-        runner = _runners.get(config.database_url)
+        runner = _runners.get(key)
         if runner is None:
-            runner = _runners[config.database_url] = EmbeddedRunner(config)
+            runner = _runners[key] = EmbeddedRunner(config)
         return runner

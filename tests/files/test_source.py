@@ -152,3 +152,13 @@ def test_preview_shows_first_rows_and_the_matching_preset(tmp_path):
     shown = preview(path, "orders", limit=2)
     assert shown["preset"] == "taobao" and shown["encoding"] == "gb18030"
     assert len(shown["rows"]) == 2 and shown["fields"]["order_id"] == "订单编号"
+
+
+def test_an_xlsx_upload_saved_without_its_suffix_is_read(tmp_path):
+    workbook = Workbook()
+    workbook.active.append(TAOBAO_HEADER)
+    workbook.active.append(["3712893019283746", *TAOBAO_ROWS[0][1:]])  # "=..." would be a formula
+    workbook.save(tmp_path / "upload.xlsx")
+    (tmp_path / "upload.xlsx").rename(tmp_path / "3f9a1c")
+    (record,) = fetch(tmp_path / "3f9a1c")
+    assert record.platform_order_id == "3712893019283746"
