@@ -13,10 +13,10 @@ from flask_wtf.csrf import CSRFProtect
 
 from shopcrm.config import Config, load_config
 from shopcrm.plugins import call_each, get_plugin_manager
-from shopcrm.web import access, auth, database, errors, i18n, masking, navigation, security
+from shopcrm.web import access, api, auth, database, errors, i18n, masking, navigation, security
 from shopcrm.web.app_config import configure
 from shopcrm.web.plugin_blueprints import mount_plugin_blueprints
-from shopcrm.web.views import account, admin, dashboard, jobs
+from shopcrm.web.views import account, admin, dashboard, imports, jobs, tokens
 
 csrf = CSRFProtect()
 """Checks the token of every POST form and htmx request (header ``X-CSRFToken``)."""
@@ -53,6 +53,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no session: see shopcrm.web.api
     mount_plugin_blueprints(app)
 
     for _plugin, _result in call_each("startup", app=app):

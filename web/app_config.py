@@ -17,6 +17,10 @@ CSRF_TIME_LIMIT = 12 * 3600
 
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 
+MAX_REQUEST_BYTES = 200 * 1024 * 1024
+"""The largest request body the site accepts: an order export uploaded on the import page.
+Larger requests are refused with 413 before anything is saved."""
+
 
 def flask_settings(config: Config) -> dict[str, Any]:
     """The Flask configuration for ``config``."""
@@ -31,6 +35,7 @@ def flask_settings(config: Config) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "WTF_CSRF_TIME_LIMIT": CSRF_TIME_LIMIT,
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "SHOPCRM_CONFIG": config,
     }
 

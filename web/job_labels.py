@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 JOB_KIND_LABELS = {
     "rollups.refresh": _l("Recompute customer totals"),
+    "import.run": _l("Import a file"),
 }
 """Job kinds the core declares (see :mod:`shopcrm.jobs.core`); a plugin's kinds show by name."""
 

@@ -15,10 +15,13 @@ if TYPE_CHECKING:
 @hookimpl
 def menu_items(user: "User") -> Iterable[tuple[str, str]]:
     items = [(_("Dashboard"), url_for("dashboard.index"))]
+    items.append((_("Import"), url_for("imports.index")) if user.can("operator")
+                 else (_("Import history"), url_for("imports.history")))
     if user.can("admin"):
         items += [
             (_("Plugins"), url_for("admin.plugins")),
             (_("Users"), url_for("admin.users")),
             (_("Settings"), url_for("admin.settings")),
+            (_("API tokens"), url_for("tokens.index")),
         ]
     return items

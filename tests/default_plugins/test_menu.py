@@ -15,15 +15,18 @@ from flask_babel import Babel, force_locale
 from shopcrm.models import User
 from shopcrm.plugins import call_each, get_plugin_manager
 
-ADMIN_PAGES = [("Plugins", "admin.plugins"), ("Users", "admin.users"), ("Settings", "admin.settings")]
+ADMIN_PAGES = [("Plugins", "admin.plugins"), ("Users", "admin.users"), ("Settings", "admin.settings"),
+               ("API tokens", "tokens.index")]
 DASHBOARD = ("Dashboard", "dashboard.index")
+IMPORT = ("Import", "imports.index")
+IMPORT_HISTORY = ("Import history", "imports.history")
 
 
 def minimal_app() -> Flask:
     """A stand-in with the endpoints the default menu links to, and Flask-Babel."""
     app = Flask("shopcrm_menu_test")
     Babel(app)
-    for label, endpoint in [DASHBOARD, *ADMIN_PAGES]:
+    for label, endpoint in [DASHBOARD, IMPORT, IMPORT_HISTORY, *ADMIN_PAGES]:
         app.add_url_rule(f"/{endpoint.replace('.', '/')}", endpoint=endpoint, view_func=lambda: "")
     return app
 
@@ -56,17 +59,21 @@ def expected(*pages: tuple[str, str]) -> list[tuple[str, str]]:
     return [(label, url_for(endpoint)) for label, endpoint in pages]
 
 
-def test_admin_sees_dashboard_plugins_users_and_settings(request_context):
-    assert menu_for("admin") == expected(DASHBOARD, *ADMIN_PAGES)
+def test_admin_sees_dashboard_import_plugins_users_settings_and_api_tokens(request_context):
+    assert menu_for("admin") == expected(DASHBOARD, IMPORT, *ADMIN_PAGES)
 
 
-@pytest.mark.parametrize("role", ["operator", "viewer"])
-def test_other_roles_see_only_the_dashboard(request_context, role):
-    assert menu_for(role) == expected(DASHBOARD)
+def test_operators_see_the_dashboard_and_the_import_page(request_context):
+    assert menu_for("operator") == expected(DASHBOARD, IMPORT)
+
+
+def test_viewers_see_the_dashboard_and_the_import_history(request_context):
+    assert menu_for("viewer") == expected(DASHBOARD, IMPORT_HISTORY)
 
 
 def test_the_menu_hook_runs_as_the_core_calls_it(request_context):
     """Through ``call_each``, which would log and drop a failing implementation."""
     results = dict(call_each("menu_items", user=User(username="boss", role="admin")))
     assert "default_menu" in results, "default_menu's menu_items failed or is not registered"
-    assert [str(label) for label, _ in results["default_menu"]] == ["Dashboard", "Plugins", "Users", "Settings"]
+    assert [str(label) for label, _ in results["default_menu"]] == [
+        "Dashboard", "Import", "Plugins", "Users", "Settings", "API tokens"]

@@ -1,0 +1,48 @@
+"""The API's views: push orders, push customers, and the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from shopcrm.api_records import parse_customer, parse_order
+from shopcrm.db import get_engine
+from shopcrm.models import ApiToken
+from shopcrm.sources import CustomerRecord, OrderRecord
+from shopcrm.web.access import public
+from shopcrm.web.api import problems
+from shopcrm.web.api.auth import token_required
+from shopcrm.web.api.openapi import openapi_document
+from shopcrm.web.api.payload import parse_items, read_items
+from shopcrm.web.api.upsert import upsert
+from shopcrm.web.database import current_config
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+problems.register(bp)
+
+
+def _push(token: ApiToken, parse: Callable[[Any], OrderRecord | CustomerRecord]) -> ResponseReturnValue:
+    """Read, check and save the request's items in the token's shop; answer the counts."""
+    items = read_items(request)
+    records, invalid = parse_items(items, parse)
+    stats = upsert(get_engine(current_config()), token.shop_id, records, invalid, len(items))
+    return jsonify(inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged)
+
+
+@bp.post("/orders")
+@token_required
+def orders(token: ApiToken) -> ResponseReturnValue:
+    return _push(token, parse_order)
+
+
+@bp.post("/customers")
+@token_required
+def customers(token: ApiToken) -> ResponseReturnValue:
+    return _push(token, parse_customer)
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
