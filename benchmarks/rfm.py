@@ -19,15 +19,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 
 from sqlalchemy import select, text
 
-from shopcrm import migrate
-from shopcrm.db import make_engine, scratch_database, session_factory, utcnow
-from shopcrm.demo_data import generate
-from shopcrm.models import Customer, Order, Shop
+from demo_shop import demo_shop
+from shopcrm.db import session_factory, utcnow
+from shopcrm.models import Customer, Order
 from shopcrm_rfm.segmenter import RfmSegmenter
 
 BASELINE_SQL = """
@@ -56,18 +54,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--new-orders", type=int, default=10_000)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL")
-    with tempfile.TemporaryDirectory() as folder, \
-            scratch_database(server, folder, f"shopcrm_bench_rfm_{os.getpid()}") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        with session_factory(engine, write=True)() as session:
-            shop = Shop(name="bench")
-            session.add(shop)
-            session.commit()
-            shop_id = shop.id
-        started = time.perf_counter()
-        generate(engine, shop_id, customers=args.customers, orders=args.orders, seed=3)
+    started = time.perf_counter()
+    with demo_shop("rfm", args.customers, args.orders, seed=3) as shop:
+        engine, shop_id, folder = shop.engine, shop.shop_id, shop.folder
         build_s = time.perf_counter() - started
         now = utcnow()
         segmenter = RfmSegmenter()
@@ -92,9 +81,8 @@ def main() -> None:
             segmenter.compute(session, shop_id, {}, customer_ids=touched, now=now)
             session.commit()
             incremental_s = time.perf_counter() - t0
-        engine.dispose()
     print(json.dumps({
-        "benchmark": "rfm", "backend": "postgresql" if server else "sqlite", "customers": args.customers,
+        "benchmark": "rfm", "backend": shop.backend, "customers": args.customers,
         "orders": args.orders, "labelled": labelled, "build_s": round(build_s, 1),
         "ours_s": round(ours_s, 3), "baseline_s": round(baseline_s, 3), "ratio": round(ours_s / baseline_s, 2),
         "duckdb_s": duckdb_s, "incremental_orders": args.new_orders, "incremental_customers": len(touched),

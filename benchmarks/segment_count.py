@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
-import tempfile
 import time
 
 from sqlalchemy import text
 
-from shopcrm import migrate
-from shopcrm.db import make_engine, scratch_database, session_factory, utcnow
-from shopcrm.demo_data import generate
-from shopcrm.models import Shop
+from demo_shop import demo_shop
+from shopcrm.db import session_factory, utcnow
 from shopcrm.segment_rules import count_matching
 
 PROVINCES = ["广东省", "浙江省", "江苏省", "上海市", "北京市"]
@@ -53,17 +49,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL")
-    with tempfile.TemporaryDirectory() as folder, \
-            scratch_database(server, folder, f"shopcrm_bench_seg_{os.getpid()}") as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        with session_factory(engine, write=True)() as session:
-            shop = Shop(name="bench")
-            session.add(shop)
-            session.commit()
-            shop_id = shop.id
-        generate(engine, shop_id, customers=args.customers, orders=2 * args.customers, seed=5)
+    with demo_shop("segments", args.customers, 2 * args.customers, seed=5) as shop:
+        engine, shop_id = shop.engine, shop.shop_id
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         with session_factory(engine)() as session:
@@ -71,10 +58,9 @@ def main() -> None:
             since = utcnow() - dt.timedelta(days=90)
             baseline_s, theirs = timed(lambda: session.scalar(
                 text(HAND_WRITTEN), {"shop": shop_id, "since": since}), args.repeat)
-        engine.dispose()
     assert ours == theirs, (ours, theirs)
     print(json.dumps({
-        "benchmark": "segment_count", "backend": "postgresql" if server else "sqlite",
+        "benchmark": "segment_count", "backend": shop.backend,
         "customers": args.customers, "matching": ours, "ours_s": round(ours_s, 4),
         "baseline_s": round(baseline_s, 4), "ratio": round(ours_s / baseline_s, 2),
     }))

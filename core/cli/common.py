@@ -6,8 +6,11 @@ from typing import Any
 
 import click
 
+from sqlalchemy.orm import Session
+
 from shopcrm.config import Config, load_config
 from shopcrm.db import get_engine
+from shopcrm.shops import find_shop
 
 
 def config() -> Config:
@@ -24,3 +27,11 @@ def require_schema(cfg: Config) -> None:
 
     if migrate.pending(get_engine(cfg)):
         raise click.ClickException("the database schema is not up to date: run `shopcrm db upgrade` first")
+
+
+def shop_id(session: Session, name: str | None) -> int:
+    """The id of the shop named by a ``--shop`` option (the first shop when none is given)."""
+    try:
+        return find_shop(session, name).id
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None

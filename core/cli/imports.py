@@ -5,11 +5,10 @@ from pathlib import Path
 
 import click
 
-from shopcrm.cli.common import config, echo_json, require_schema
+from shopcrm.cli.common import config, echo_json, require_schema, shop_id
 from shopcrm.db import session_scope
 from shopcrm.files.presets import FIELDS, PRESETS
 from shopcrm.importing import create_import_run, run_import
-from shopcrm.shops import find_shop
 
 
 def _parse_mapping(kind: str, pairs: tuple[str, ...]) -> dict[str, str]:
@@ -31,12 +30,9 @@ def _import(kind: str, path: Path, shop: str | None, preset: str | None, mapping
     require_schema(cfg)
     columns = _parse_mapping(kind, mapping)
     with session_scope(cfg) as session:
-        try:
-            shop_id = find_shop(session, shop).id
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
+        target = shop_id(session, shop)
     params = {"path": str(path.resolve()), "filename": path.name, "preset": preset, "mapping": columns}
-    run_id = create_import_run(cfg, shop_id, kind, params)
+    run_id = create_import_run(cfg, target, kind, params)
     result = run_import(cfg, run_id)
     if as_json:
         echo_json(result)

@@ -7,12 +7,11 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from shopcrm.cli.common import config, echo_json, require_schema
+from shopcrm.cli.common import config, echo_json, require_schema, shop_id
 from shopcrm.db import session_scope
 from shopcrm.models import Segment
 from shopcrm.saved_segments import count_rules, count_segment, find_segment, save_segment
 from shopcrm.segment_rules import RuleError
-from shopcrm.shops import find_shop
 
 
 def _rules(text: str) -> Any:
@@ -21,12 +20,6 @@ def _rules(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint="--rules") from None
 
-
-def _shop_id(session, shop: str | None) -> int:  # type: ignore[no-untyped-def]
-    try:
-        return find_shop(session, shop).id
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group(help="Saved segments: rules on customers, evaluated when used.")
@@ -43,7 +36,7 @@ def list_segments(shop: str | None, as_json: bool) -> None:
     with session_scope(cfg) as session:
         rows = [{"name": s.name, "rules": s.rules, "last_count": s.last_count,
                  "last_counted_at": s.last_counted_at.isoformat() if s.last_counted_at else None}
-                for s in session.scalars(select(Segment).where(Segment.shop_id == _shop_id(session, shop))
+                for s in session.scalars(select(Segment).where(Segment.shop_id == shop_id(session, shop))
                                          .order_by(Segment.name))]
     if as_json:
         echo_json(rows)
@@ -65,11 +58,11 @@ def count(name: str | None, rules_text: str | None, shop: str | None, as_json: b
     require_schema(cfg)
     try:
         with session_scope(cfg) as session:
-            shop_id = _shop_id(session, shop)
+            target = shop_id(session, shop)
             if name is not None:
-                total = count_segment(session, find_segment(session, shop_id, name))
+                total = count_segment(session, find_segment(session, target, name))
             else:
-                total = count_rules(session, shop_id, _rules(rules_text or ""))
+                total = count_rules(session, target, _rules(rules_text or ""))
     except (RuleError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -88,7 +81,7 @@ def save(name: str, rules_text: str, description: str, shop: str | None) -> None
     require_schema(cfg)
     try:
         with session_scope(cfg) as session:
-            segment = save_segment(session, _shop_id(session, shop), name, _rules(rules_text), description)
+            segment = save_segment(session, shop_id(session, shop), name, _rules(rules_text), description)
             total = count_segment(session, segment)
     except (RuleError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None

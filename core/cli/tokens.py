@@ -6,17 +6,10 @@ from sqlalchemy import select
 
 from shopcrm import audit
 from shopcrm.api_tokens import create_token, revoke_token
-from shopcrm.cli.common import config, echo_json, require_schema
+from shopcrm.cli.common import config, echo_json, require_schema, shop_id
 from shopcrm.db import session_scope
 from shopcrm.models import ApiToken
-from shopcrm.shops import find_shop
 
-
-def _shop_id(session, shop: str | None) -> int:  # type: ignore[no-untyped-def]
-    try:
-        return find_shop(session, shop).id
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group(help="API tokens for /api/v1.")
@@ -32,7 +25,7 @@ def create(name: str, shop: str | None) -> None:
     require_schema(cfg)
     with session_scope(cfg) as session:
         try:
-            new = create_token(session, _shop_id(session, shop), name)
+            new = create_token(session, shop_id(session, shop), name)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         audit.record(session, "token.create", target=f"token:{new.id}", details={"name": name, "via": "cli"},
@@ -52,7 +45,7 @@ def list_tokens(shop: str | None, as_json: bool) -> None:
             {"id": t.id, "name": t.name, "prefix": t.prefix + "…", "created_at": t.created_at.isoformat(),
              "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
              "revoked": t.revoked_at is not None}
-            for t in session.scalars(select(ApiToken).where(ApiToken.shop_id == _shop_id(session, shop))
+            for t in session.scalars(select(ApiToken).where(ApiToken.shop_id == shop_id(session, shop))
                                      .order_by(ApiToken.id))
         ]
     if as_json:
@@ -70,7 +63,7 @@ def revoke(token_id: int, shop: str | None) -> None:
     cfg = config()
     require_schema(cfg)
     with session_scope(cfg) as session:
-        if not revoke_token(session, token_id, _shop_id(session, shop)):
+        if not revoke_token(session, token_id, shop_id(session, shop)):
             raise click.ClickException(f"no live token {token_id} in this shop")
         audit.record(session, "token.revoke", target=f"token:{token_id}", details={"via": "cli"}, username="cli")
     click.echo(f"token {token_id} revoked")
