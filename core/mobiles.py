@@ -30,10 +30,22 @@ def normalise_mobile(raw: str | None) -> tuple[str | None, bool]:
     return text[:20], False
 
 
+MASK = "****"
+
+
 def mask_mobile(mobile: str | None) -> str:
-    """138****1234: the first three and last four digits of a mobile, for roles that may not see it."""
+    """138****1234: the first 3 and last 4 digits stay, for roles that may not see the number.
+
+    Shorter values keep only their last 2 characters; a leading ``+86`` stays.
+    """
     if not mobile:
         return ""
-    if len(mobile) >= 8:
-        return f"{mobile[:3]}****{mobile[-4:]}"
-    return "*" * len(mobile)
+    value = mobile.strip()
+    prefix = ""
+    if value.startswith("+"):
+        prefix, value = value[:3], value[3:]
+    if len(value) >= 8:
+        return f"{prefix}{value[:3]}{MASK}{value[-4:]}"
+    if len(value) > 2:
+        return f"{prefix}{MASK}{value[-2:]}"
+    return f"{prefix}{MASK}" if value else mobile

@@ -29,7 +29,7 @@ def test_normalise_mobile(raw, expected):
 
 @pytest.mark.parametrize(
     ("mobile", "masked"),
-    [("13812345678", "138****5678"), ("", ""), (None, ""), ("12345", "*****")],
+    [("13812345678", "138****5678"), ("", ""), (None, ""), ("12345", "****45"), ("+8613812345678", "+86138****5678")],
 )
 def test_mask_mobile(mobile, masked):
     assert mask_mobile(mobile) == masked

@@ -9,24 +9,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from shopcrm.mobiles import mask_mobile as core_mask
+
 FULL_NUMBER_ROLE = "admin"
 """The lowest role that sees mobile numbers unmasked."""
 
-MASK = "****"
-
-
 def mask(number: str) -> str:
-    """Hide the middle of ``number``: the first 3 and last 4 digits stay (13812341234 ->
-    138****1234). Shorter values keep only their last 2 characters; a leading ``+86`` stays."""
-    value = number.strip()
-    prefix = ""
-    if value.startswith("+"):
-        prefix, value = value[:3], value[3:]
-    if len(value) >= 8:
-        return f"{prefix}{value[:3]}{MASK}{value[-4:]}"
-    if len(value) > 2:
-        return f"{prefix}{MASK}{value[-2:]}"
-    return f"{prefix}{MASK}" if value else number
+    """The masking itself, shared with the rest of ShopCRM (:func:`shopcrm.mobiles.mask_mobile`)."""
+    return core_mask(number)
 
 
 def may_see_full_numbers() -> bool:
