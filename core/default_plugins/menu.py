@@ -14,7 +14,11 @@ if TYPE_CHECKING:
 
 @hookimpl
 def menu_items(user: "User") -> Iterable[tuple[str, str]]:
-    items = [(_("Dashboard"), url_for("dashboard.index"))]
+    items = [
+        (_("Dashboard"), url_for("dashboard.index")),
+        (_("Customers"), url_for("customers.index")),
+        (_("Orders"), url_for("orders.index")),
+    ]
     items.append((_("Import"), url_for("imports.index")) if user.can("operator")
                  else (_("Import history"), url_for("imports.history")))
     if user.can("admin"):
