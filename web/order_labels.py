@@ -12,6 +12,9 @@ STATUS_LABELS = {
     "closed": _l("Closed"),
     "refunded": _l("Refunded"),
 }
+STEP_LABELS = {**STATUS_LABELS, "pending_payment": _l("Ordered")}
+"""A timeline's first step is the order being placed, whatever came after."""
+
 STATUS_STEPS = (
     ("pending_payment", "created_at"),
     ("paid", "paid_at"),
@@ -26,3 +29,7 @@ STATUS_STEPS = (
 def status_label(status: str) -> str:
     label = STATUS_LABELS.get(status)
     return str(label) if label is not None else status
+
+
+def step_label(status: str) -> str:
+    return str(STEP_LABELS.get(status, status))

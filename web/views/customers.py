@@ -18,7 +18,7 @@ from shopcrm.models import Customer, CustomerLabel, Message, Order, Review
 from shopcrm.plugins import call_each
 from shopcrm.shops import default_shop
 from shopcrm.web.database import db
-from shopcrm.web.order_labels import STATUS_STEPS, status_label
+from shopcrm.web.order_labels import STATUS_STEPS, status_label, step_label
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -106,5 +106,5 @@ def _steps(order: Order) -> list[dict[str, Any]]:
         if moment is not None and (status != "refunded" or order.status == "refunded"):
             if status == "closed" and order.status == "refunded":
                 continue
-            steps.append({"status": status, "label": status_label(status), "at": moment})
+            steps.append({"status": status, "label": step_label(status), "at": moment})
     return steps
