@@ -16,6 +16,7 @@ SIZES: dict[str, list[str]] = {
     "rollups.py": ["--customers", "20000"],
     "import_orders.py": ["--rows", "100000"],
     "segment_count.py": ["--customers", "200000"],
+    "customer_list.py": ["--customers", "200000"],
     "rfm.py": ["--customers", "100000", "--orders", "1000000", "--new-orders", "10000"],
 }
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
@@ -44,7 +44,8 @@ class Page:
     filters: Filters = field(default_factory=Filters)
 
 
-def _encode(value: Any, row_id: int) -> str:
+def cursor_for(value: Any, row_id: int) -> str:
+    """The page cursor that continues after the row with this sort value and id."""
     if isinstance(value, dt.datetime):
         raw: Any = ["t", value.isoformat()]
     elif isinstance(value, Decimal):
@@ -78,12 +79,7 @@ def search_condition(query: str) -> Any:
                and_(Customer.name >= q, Customer.name < q + _TOP))
 
 
-def build_query(shop_id: int, query: str = "", filters: Filters | None = None, sort: str = "last_order",
-                cursor: str | None = None, limit: int = PAGE_SIZE) -> Select[tuple[Customer]]:
-    filters = filters or Filters()
-    column = SORTS.get(sort)
-    if column is None:
-        raise ValueError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
+def _filtered(shop_id: int, query: str, filters: Filters) -> Select[tuple[Customer]]:
     statement = select(Customer).where(Customer.shop_id == shop_id)
     condition = search_condition(query)
     if condition is not None:
@@ -98,28 +94,54 @@ def build_query(shop_id: int, query: str = "", filters: Filters | None = None, s
         statement = statement.where(Customer.last_order_at >= utcnow() - dt.timedelta(days=filters.bought_within_days))
     if filters.reachable is not None:
         statement = statement.where(Customer.sms_reachable.is_(filters.reachable))
-    if cursor:
-        value, row_id = _decode(cursor)
-        # Descending with NULLs (never ordered) last: after a NULL only NULLs with smaller ids.
-        if value is None:
-            statement = statement.where(column.is_(None), Customer.id < row_id)
-        else:
-            statement = statement.where(or_(column < value, and_(column == value, Customer.id < row_id),
-                                            column.is_(None)))
-    return statement.order_by(column.desc().nulls_last(), Customer.id.desc()).limit(limit + 1)
+    return statement
+
+
+def build_query(shop_id: int, query: str = "", filters: Filters | None = None, sort: str = "last_order",
+                cursor: str | None = None, limit: int = PAGE_SIZE, nulls: bool = False) -> Select[tuple[Customer]]:
+    """One of the two index range reads a page is made of: customers with a sort value (by
+    value and id, descending), or with ``nulls=True`` those without one (never ordered, by id).
+
+    A cursor continues with a row-value comparison, ``(value, id) < (v, i)``, which both
+    databases answer from the sort index as a range, where an OR of conditions would scan.
+    """
+    column = SORTS.get(sort)
+    if column is None:
+        raise ValueError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
+    statement = _filtered(shop_id, query, filters or Filters())
+    value, row_id = _decode(cursor) if cursor else (None, None)
+    if nulls:
+        statement = statement.where(column.is_(None))
+        if row_id is not None and value is None:
+            statement = statement.where(Customer.id < row_id)
+        return statement.order_by(Customer.id.desc()).limit(limit + 1)
+    statement = statement.where(column.is_not(None))
+    if value is not None:
+        statement = statement.where(tuple_(column, Customer.id) < tuple_(value, row_id))
+    return statement.order_by(column.desc(), Customer.id.desc()).limit(limit + 1)
 
 
 def search(session: Session, shop_id: int, query: str = "", filters: Filters | None = None,
            sort: str = "last_order", cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """One page of the shop's customers and the cursor of the next page (``None`` at the end)."""
-    rows = list(session.scalars(build_query(shop_id, query, filters, sort, cursor, limit)))
+    """One page of the shop's customers and the cursor of the next page (``None`` at the end).
+
+    Customers with a sort value come first, the others (e.g. never ordered) after them.
+    """
+    attribute = {"last_order": "last_order_at", "total_paid": "total_paid", "created": "created_at"}.get(sort)
+    in_nulls = bool(cursor) and _decode(cursor)[0] is None
+    rows: list[Customer] = []
+    if not in_nulls:
+        rows = list(session.scalars(build_query(shop_id, query, filters, sort, cursor, limit)))
+    if len(rows) <= limit:
+        rest = build_query(shop_id, query, filters, sort, cursor if in_nulls else None, limit - len(rows),
+                           nulls=True)
+        rows += list(session.scalars(rest))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode(getattr(last, {"last_order": "last_order_at", "total_paid": "total_paid",
-                                              "created": "created_at"}[sort]), last.id)
+        next_cursor = cursor_for(getattr(last, attribute or "last_order_at"), last.id)
     return Page(rows, next_cursor, filters or Filters())
 
 
-__all__ = ["Filters", "Page", "SORTS", "build_query", "search", "search_condition"]
+__all__ = ["Filters", "Page", "SORTS", "build_query", "cursor_for", "search", "search_condition"]
