@@ -83,6 +83,16 @@ def test_an_admin_imports_a_taobao_export_and_makes_an_api_token(
     expect(row).to_contain_text("boss")
     expect(row).to_contain_text("已完成")
 
+    # The imported buyers are customers now: find one by the last four digits of her mobile.
+    page.get_by_role("link", name="客户", exact=True).click()
+    expect(page.get_by_role("heading", name="客户", level=1)).to_be_visible()
+    page.get_by_label("搜索客户").fill("5678")
+    expect(page.locator(".customers-table tbody tr")).to_have_count(1)
+    expect(page.locator(".customers-table tbody")).to_contain_text("tb_小王")
+    page.locator(".customers-table tbody a").first.click()
+    expect(page.locator(".timeline")).to_contain_text("3712893019283746")
+    page.screenshot(path=str(tmp_path / "imported-customer.png"), full_page=True)
+
     # API tokens: make one; it is shown once.
     page.get_by_role("link", name="API 令牌").click()
     expect(page.get_by_role("heading", name="API 令牌", level=1)).to_be_visible()
