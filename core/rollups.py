@@ -34,9 +34,11 @@ def _aggregate(customer_ids: list[int] | None, shop_id: int | None) -> Any:
     query = select(
         Order.customer_id.label("customer_id"),
         func.count().filter(counted).label("order_count"),
-        func.coalesce(
+        # Rounded to the cent: SQLite sums amounts as floating point (174.70000000000002), and a
+        # stored value must equal its two-decimal reading for comparisons and page cursors.
+        func.round(func.coalesce(
             func.sum(case((counted, Order.paid_amount - Order.refund_amount), else_=0)), 0
-        ).label("total_paid"),
+        ), 2).label("total_paid"),
         func.min(case((counted, when))).label("first_order_at"),
         func.max(case((counted, when))).label("last_order_at"),
     ).group_by(Order.customer_id)
