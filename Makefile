@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml $(PLUGINS) Makefile
 	$(MAKE) translations
 	touch $(STAMP)
 
+# The core's catalogue and every bundled plugin's (plugins/<name>/shopcrm_<name>/translations).
 translations:
 	$(BIN)/pybabel compile --use-fuzzy -d web/translations
+	for folder in $(wildcard plugins/*/shopcrm_*/translations); do \
+		$(BIN)/pybabel compile --use-fuzzy -d $$folder || exit 1; \
+	done
 
 demo: install
 	$(BIN)/shopcrm db upgrade

@@ -5,12 +5,18 @@ The .po files are the source and live in the repository; ``make translations`` (
 its .po (a fresh checkout, an edited translation, an install that skipped that step) the
 catalogues are compiled into the instance folder instead, which is always writable, so the UI
 never silently falls back to English msgids.
+
+Plugins bring their own catalogues: a ``translations/`` folder inside the plugin's package,
+laid out like the core's. :func:`plugin_catalogue_folders` finds them for
+every loaded plugin, compiled the same way (into ``<instance>/translations/plugins/<name>``
+when needed); the core's catalogue is merged last, so a plugin cannot change the core's wording.
 """
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -48,18 +54,44 @@ def compile_catalogue(po: Path, mo: Path) -> None:
         raise
 
 
-def compiled_catalogues(instance_path: str | Path, source: Path = TRANSLATIONS_DIR) -> Path:
+def compiled_catalogues(instance_path: str | Path, source: Path = TRANSLATIONS_DIR,
+                        cache: Path | None = None) -> Path:
     """The folder Flask-Babel should load catalogues from.
 
-    ``source`` itself when every .mo there is current; otherwise ``<instance>/translations``,
-    compiled from ``source``'s .po files where needed.
+    ``source`` itself when every .mo there is current; otherwise ``cache`` (by default
+    ``<instance>/translations``), compiled from ``source``'s .po files where needed.
     """
     sources = catalogue_sources(source)
     if all(is_current(po, po.with_suffix(".mo")) for po in sources):
         return source
-    cache = Path(instance_path) / "translations"
+    cache = cache or Path(instance_path) / "translations"
     for po in sources:
         mo = cache / po.relative_to(source).with_suffix(".mo")
         if not is_current(po, mo):
             compile_catalogue(po, mo)
     return cache
+
+
+def plugin_translations_folder(plugin: object) -> Path | None:
+    """The ``translations/`` folder a package plugin ships inside its package, if any.
+
+    Only packages: loose single-file plugins share a folder, so a ``translations/`` beside one
+    of them would belong to none of them in particular."""
+    file = getattr(plugin, "__file__", None) if isinstance(plugin, ModuleType) else None
+    if not file or Path(file).name != "__init__.py":
+        return None
+    folder = Path(file).parent / "translations"
+    return folder if folder.is_dir() else None
+
+
+def plugin_catalogue_folders(instance_path: str | Path) -> list[Path]:
+    """Compiled catalogue folders of every loaded plugin that ships translations, by plugin name."""
+    from shopcrm.plugins import get_plugin_manager
+
+    folders = []
+    for name, plugin in sorted(get_plugin_manager().list_name_plugin(), key=lambda pair: pair[0]):
+        source = plugin_translations_folder(plugin)
+        if source is not None and catalogue_sources(source):
+            cache = Path(instance_path) / "translations" / "plugins" / name
+            folders.append(compiled_catalogues(instance_path, source, cache))
+    return folders

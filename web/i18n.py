@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from shopcrm.models import Shop
 from shopcrm.models.shop import DEFAULT_TIMEZONE
-from shopcrm.web.catalogues import compiled_catalogues
+from shopcrm.web.catalogues import compiled_catalogues, plugin_catalogue_folders
 from shopcrm.web.database import db
 
 DEFAULT_LOCALE = "zh_CN"
@@ -64,7 +64,8 @@ def init_app(app: Flask) -> None:
     """Set up Flask-Babel for ``app``, with catalogues compiled where needed (see
     :mod:`shopcrm.web.catalogues`); each app gets its own instance, and so its own cache."""
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled_catalogues(app.instance_path))
+    folders = [*plugin_catalogue_folders(app.instance_path), compiled_catalogues(app.instance_path)]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(folder) for folder in folders)
     ShopBabel().init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["locales"] = LOCALES
     app.context_processor(lambda: {"current_locale": select_locale()})
