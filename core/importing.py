@@ -14,7 +14,7 @@ from shopcrm.config import Config
 from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.files.tables import FileFormatError, count_rows
 from shopcrm.ingest import IngestStats, Ingestor
-from shopcrm.jobs import Progress, job
+from shopcrm.jobs import Progress, enqueue, job
 from shopcrm.models import ImportRun
 from shopcrm.registry import get_registry
 from shopcrm.sources import RowError
@@ -60,8 +60,14 @@ def create_import_run(config: Config, shop_id: int, kind: str, params: Mapping[s
         return run.id
 
 
-def run_import(config: Config, import_run_id: int, progress: Progress | None = None) -> dict[str, Any]:
-    """Run a queued import; returns what ``shopcrm import --json`` prints."""
+def run_import(config: Config, import_run_id: int, progress: Progress | None = None,
+               relabel: str = "queue") -> dict[str, Any]:
+    """Run a queued import; returns what ``shopcrm import --json`` prints.
+
+    Afterwards the customers the import touched are relabelled by every segmenter, as a
+    ``labels.refresh`` job: queued (``relabel="queue"``), run before returning (``"wait"``,
+    the command line), or not at all (``"skip"``)."""
+    started = utcnow()
     with session_scope(config) as session:
         run = session.get(ImportRun, import_run_id)
         if run is None:
@@ -93,6 +99,10 @@ def run_import(config: Config, import_run_id: int, progress: Progress | None = N
     _save(config, import_run_id, stats, error_report, status, message)
     if progress is not None:
         progress.update(done=stats.rows, message=message or "", force=True)
+    labels_job = None
+    if relabel != "skip" and (stats.inserted or stats.updated or stats.customers_inserted or stats.customers_updated):
+        labels_job = enqueue("labels.refresh", config, wait=relabel == "wait", shop_id=shop_id,
+                             since=started.isoformat())
     return {
         "import_run": import_run_id,
         "status": status,
@@ -105,6 +115,7 @@ def run_import(config: Config, import_run_id: int, progress: Progress | None = N
         "error_report": error_report,
         "customers_inserted": stats.customers_inserted,
         "customers_updated": stats.customers_updated,
+        "labels_job": labels_job,
     }
 
 

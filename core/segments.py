@@ -26,10 +26,22 @@ class Segmenter(abc.ABC):
     name: ClassVar[str]
     """Unique machine name; segment rules refer to ``label.<name>``."""
     label: ClassVar[str]
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    """The settings a shop starts with; :meth:`load_config` overlays what the operator saved."""
 
     @abc.abstractmethod
     def labels(self) -> Iterable[LabelInfo]:
         """The values this segmenter can give."""
+
+    def load_config(self, session: Session, shop_id: int) -> dict[str, Any]:
+        """The shop's settings for this segmenter, as :meth:`compute` takes them.
+
+        By default :attr:`defaults` overlaid with what was saved under the plugin settings
+        namespace ``plugin:<name>`` (:mod:`shopcrm.plugin_settings`); a segmenter whose settings
+        live elsewhere overrides this."""
+        from shopcrm import plugin_settings
+
+        return plugin_settings.load(session, self.name, shop_id, self.defaults)
 
     @abc.abstractmethod
     def compute(

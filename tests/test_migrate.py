@@ -62,11 +62,11 @@ def test_plugin_migrations_are_applied_on_their_own_branch(config, engine, tmp_p
     migrate.upgrade(engine)
     assert "pigeon_loft" in inspect(engine).get_table_names()
     # p0001 depends on the core's 0001, so Alembic records the core's head beside it.
-    assert migrate.current_heads(engine) == {"0002", "p0001"}
+    assert migrate.current_heads(engine) == {"0003", "p0001"}
     assert not migrate.pending(engine)
     migrate.downgrade(engine, "pigeon@base")
     assert "pigeon_loft" not in inspect(engine).get_table_names()
-    assert migrate.current_heads(engine) == {"0002"}
+    assert migrate.current_heads(engine) == {"0003"}
 
 
 def test_a_missing_plugin_migrations_folder_is_a_clear_error(config, tmp_path, monkeypatch):

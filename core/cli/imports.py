@@ -33,7 +33,7 @@ def _import(kind: str, path: Path, shop: str | None, preset: str | None, mapping
         target = shop_id(session, shop)
     params = {"path": str(path.resolve()), "filename": path.name, "preset": preset, "mapping": columns}
     run_id = create_import_run(cfg, target, kind, params)
-    result = run_import(cfg, run_id)
+    result = run_import(cfg, run_id, relabel="wait")
     if as_json:
         echo_json(result)
     else:

@@ -6,7 +6,7 @@ from shopcrm.models.campaign import Campaign
 from shopcrm.models.customer import Customer
 from shopcrm.models.import_run import ImportRun
 from shopcrm.models.job_run import JobRun
-from shopcrm.models.label import CustomerLabel
+from shopcrm.models.label import CustomerLabel, LabelRun
 from shopcrm.models.message import Message
 from shopcrm.models.optout import Inbound, OptOut
 from shopcrm.models.order import Order, OrderItem
@@ -19,7 +19,7 @@ from shopcrm.models.user import ROLES, AuditLog, User
 
 __all__ = [
     "ApiToken", "Automation", "AuditLog", "Base", "Campaign", "Customer", "CustomerLabel", "ImportRun",
-    "Inbound", "JobRun", "Message", "OptOut", "Order", "OrderItem", "ROLES", "Review", "Segment",
+    "Inbound", "JobRun", "LabelRun", "Message", "OptOut", "Order", "OrderItem", "ROLES", "Review", "Segment",
     "Setting", "Shop", "Template", "User",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcrm.models.base import Base, created_at_column
@@ -26,3 +26,30 @@ class CustomerLabel(Base):
     value: Mapped[str] = mapped_column(String(60))
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     computed_at: Mapped[dt.datetime] = created_at_column()
+
+
+class LabelRun(Base):
+    """One run of one segmenter over a shop (all its customers, or those an import touched).
+
+    ``counts`` is how many customers hold each value after the run (over the whole shop);
+    ``moves`` is ``[[before, after, customers], ...]`` for the customers whose value changed in
+    this run, ``None`` standing for "no label". Pages show the distribution and the movement
+    since the last run from here, without scanning the labels again.
+    """
+
+    __tablename__ = "label_run"
+    __table_args__ = (Index("ix_label_run_shop_segmenter", "shop_id", "segmenter", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    segmenter: Mapped[str] = mapped_column(String(40))
+    full: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(20), default="finished")
+    """``finished`` or ``failed``."""
+    customers: Mapped[int] = mapped_column(default=0)
+    """Customers (re)labelled by this run."""
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    moves: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    started_at: Mapped[dt.datetime] = created_at_column()

@@ -48,6 +48,7 @@ def check_config(config: Mapping[str, Any]) -> dict[str, int]:
 class LifecycleSegmenter(Segmenter):
     name = NAME
     label = "Life stage"
+    defaults = DEFAULTS
 
     def labels(self) -> Iterable[LabelInfo]:
         return [LabelInfo(value, description) for value, description in STAGES]

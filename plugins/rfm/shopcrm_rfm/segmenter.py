@@ -82,6 +82,7 @@ def _by_thresholds(value: Any, limits: list[float], falling: bool) -> Any:
 class RfmSegmenter(Segmenter):
     name = NAME
     label = "RFM"
+    defaults = DEFAULTS
 
     def labels(self) -> Iterable[LabelInfo]:
         """Both models' values: a shop may use either."""

@@ -1,0 +1,194 @@
+"""Running every segmenter: full and incremental runs, their record, failures kept apart."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, update
+
+from shopcrm import plugin_settings
+from shopcrm.cli import build_cli
+from shopcrm.config import Config
+from shopcrm.db import get_engine, session_scope, utcnow
+from shopcrm.demo_data import generate
+from shopcrm.labels import last_runs, moves_since, run_all, segmenters, touched_customers
+from shopcrm.models import Customer, CustomerLabel, LabelRun, Shop
+from shopcrm.plugins import reset_plugin_manager
+from shopcrm.registry import reset as reset_registry
+
+FAILING = '''
+from shopcrm import hookimpl
+from shopcrm.segments import LabelInfo, Segmenter
+
+
+class Broken(Segmenter):
+    name = "broken"
+    label = "Broken"
+
+    def labels(self):
+        return [LabelInfo("x")]
+
+    def compute(self, session, shop_id, config, customer_ids=None):
+        raise RuntimeError("no luck today")
+
+
+@hookimpl
+def register_segmenters():
+    return [Broken()]
+'''
+
+
+@pytest.fixture
+def shop_id(config: Config) -> int:
+    with session_scope(config) as session:
+        shop = Shop(name="标签店")
+        session.add(shop)
+        session.flush()
+        shop_id = shop.id
+    generate(get_engine(config), shop_id, customers=400, orders=1200, seed=5)
+    return shop_id
+
+
+def label_counts(config: Config, shop_id: int, segmenter: str) -> dict[str, int]:
+    with session_scope(config) as session:
+        return dict(session.execute(
+            select(CustomerLabel.value, func.count()).where(
+                CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == segmenter)
+            .group_by(CustomerLabel.value)).all())
+
+
+def test_the_built_in_segmenters_are_registered() -> None:
+    assert {"rfm", "lifecycle"} <= {s.name for s in segmenters()}
+    with pytest.raises(LookupError, match="no segmenter nope .*known: .*lifecycle"):
+        segmenters(["nope"])
+
+
+def test_a_full_run_labels_everyone_and_records_counts_and_moves(config: Config, shop_id: int) -> None:
+    outcomes = run_all(config, shop_id)
+    assert outcomes["lifecycle"].status == "finished" and outcomes["lifecycle"].customers == 400
+    counts = label_counts(config, shop_id, "lifecycle")
+    assert sum(counts.values()) == 400
+    with session_scope(config) as session:
+        run = last_runs(session, shop_id, "lifecycle")[0]
+        assert run.full and run.counts == counts
+        # The first run moves everyone from "no label" to their stage.
+        assert sorted((a, n) for b, a, n in run.moves if b is None) == sorted(counts.items())
+        rfm = last_runs(session, shop_id, "rfm")[0]
+        paid = session.scalar(select(func.count()).where(Customer.shop_id == shop_id,
+                                                         Customer.last_order_at.is_not(None)))
+        assert rfm.customers == paid == sum(rfm.counts.values())
+
+
+def test_a_second_run_records_only_the_customers_who_moved(config: Config, shop_id: int) -> None:
+    run_all(config, shop_id, ["lifecycle"])
+    with session_scope(config) as session:
+        first = last_runs(session, shop_id, "lifecycle")[0].id
+        active = session.scalars(select(CustomerLabel.customer_id).where(
+            CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == "lifecycle",
+            CustomerLabel.value.in_(["活跃", "新客"])).limit(3)).all()
+        assert len(active) == 3
+        before = dict(session.execute(select(CustomerLabel.customer_id, CustomerLabel.value).where(
+            CustomerLabel.customer_id.in_(active), CustomerLabel.segmenter == "lifecycle")).all())
+        long_ago = utcnow() - dt.timedelta(days=500)
+        session.execute(update(Customer).where(Customer.id.in_(active))
+                        .values(first_order_at=long_ago, last_order_at=long_ago))
+    run_all(config, shop_id, ["lifecycle"])
+    with session_scope(config) as session:
+        second = last_runs(session, shop_id, "lifecycle")[0]
+        expected = Counter((before[c], "流失") for c in active)
+        assert {(b, a): n for b, a, n in second.moves} == dict(expected)
+        assert moves_since(session, shop_id, "lifecycle", first) == dict(expected)
+
+
+def test_an_incremental_run_relabels_only_the_touched_customers(config: Config, shop_id: int) -> None:
+    run_all(config, shop_id, ["lifecycle"])
+    since = utcnow()
+    with session_scope(config) as session:
+        some = session.scalars(select(Customer.id).where(Customer.shop_id == shop_id).limit(5)).all()
+        session.execute(update(Customer).where(Customer.id.in_(some)).values(last_order_at=None,
+                                                                              first_order_at=None))
+        touched = touched_customers(session, shop_id, since)
+    assert touched == sorted(some)
+    outcomes = run_all(config, shop_id, ["lifecycle"], customer_ids=touched)
+    assert outcomes["lifecycle"].customers == 5
+    with session_scope(config) as session:
+        run = last_runs(session, shop_id, "lifecycle")[0]
+        assert not run.full and sum(run.counts.values()) == 400  # counts stay shop-wide
+        values = session.scalars(select(CustomerLabel.value).where(
+            CustomerLabel.customer_id.in_(some), CustomerLabel.segmenter == "lifecycle")).all()
+        assert values == ["潜在"] * 5
+
+
+def test_saved_settings_reach_the_segmenter(config: Config, shop_id: int) -> None:
+    run_all(config, shop_id, ["lifecycle"])
+    short = label_counts(config, shop_id, "lifecycle")
+    with session_scope(config) as session:
+        plugin_settings.save(session, "lifecycle", shop_id, {"active_days": 400, "sleep_days": 500})
+    run_all(config, shop_id, ["lifecycle"])
+    long = label_counts(config, shop_id, "lifecycle")
+    assert long.get("活跃", 0) > short.get("活跃", 0)
+    assert long.get("流失", 0) < short.get("流失", 0)
+
+
+def test_a_failing_segmenter_is_recorded_and_the_others_still_run(
+    config: Config, shop_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "broken.py").write_text(FAILING)
+    monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(folder))
+    reset_plugin_manager()
+    reset_registry()
+    try:
+        outcomes = run_all(config, shop_id)
+    finally:
+        monkeypatch.delenv("SHOPCRM_PLUGINS_DIR")
+        reset_plugin_manager()
+        reset_registry()
+    assert outcomes["broken"].status == "failed" and "no luck today" in outcomes["broken"].error
+    assert outcomes["lifecycle"].status == outcomes["rfm"].status == "finished"
+    with session_scope(config) as session:
+        failed = session.scalars(select(LabelRun).where(LabelRun.segmenter == "broken")).one()
+        assert failed.status == "failed" and "RuntimeError" in failed.error
+        assert last_runs(session, shop_id, "broken") == []
+
+
+def test_an_import_relabels_the_customers_it_brought(config: Config, tmp_path: Path) -> None:
+    with session_scope(config) as session:
+        session.add(Shop(name="导入店"))
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer_id,status,paid_amount,created_at,paid_at,mobile\n"
+        "A1,buyer1,completed,88.00,2026-11-20 10:00:00,2026-11-20 10:01:00,13800138000\n"
+        "A2,buyer2,pending_payment,0,2026-11-21 10:00:00,,13800138001\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(build_cli(), ["import", "orders", str(path), "--preset", "generic", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["labels_job"] is not None
+    with session_scope(config) as session:
+        labels = dict(session.execute(select(Customer.platform_id, CustomerLabel.value).join(
+            CustomerLabel, CustomerLabel.customer_id == Customer.id).where(
+            CustomerLabel.segmenter == "lifecycle")).all())
+    assert labels == {"buyer1": "新客", "buyer2": "潜在"}
+    again = CliRunner().invoke(build_cli(), ["import", "orders", str(path), "--preset", "generic", "--json"])
+    assert json.loads(again.output)["labels_job"] is None  # nothing changed, nothing to relabel
+
+
+def test_the_labels_commands(config: Config, shop_id: int) -> None:
+    runner = CliRunner()
+    refreshed = runner.invoke(build_cli(), ["labels", "refresh", "--segmenter", "lifecycle", "--json"])
+    assert refreshed.exit_code == 0, refreshed.output
+    body = json.loads(refreshed.output)
+    assert body["status"] == "finished"
+    assert body["segmenters"]["lifecycle"]["customers"] == 400 and "rfm" not in body["segmenters"]
+    status = json.loads(runner.invoke(build_cli(), ["labels", "status", "--json"]).output)
+    by_name = {row["segmenter"]: row for row in status}
+    assert sum(by_name["lifecycle"]["counts"].values()) == 400
+    assert by_name["rfm"]["last_run_at"] is None
+    unknown = runner.invoke(build_cli(), ["labels", "refresh", "--segmenter", "nope"])
+    assert unknown.exit_code == 2 and "no segmenter nope" in unknown.output
