@@ -24,6 +24,7 @@ from shopcrm.db import session_scope
 from shopcrm.jobs import Progress, job
 from shopcrm.models import Customer, CustomerLabel, LabelRun, Order
 from shopcrm.registry import get_registry
+from shopcrm.schedule import daily
 from shopcrm.segments import Segmenter
 from shopcrm.sql import in_ids
 
@@ -181,6 +182,8 @@ def refresh_labels(progress: Progress, shop_id: int, segmenters: list[str] | Non
     return {"customers": None if customer_ids is None else len(customer_ids),
             "segmenters": {name: outcome.as_dict() for name, outcome in outcomes.items()}}
 
+
+daily("labels.refresh", hour=3)
 
 __all__ = ["LabelRun", "RunOutcome", "last_runs", "moves_since", "refresh_labels", "run_all", "run_segmenter",
            "segmenters", "touched_customers"]

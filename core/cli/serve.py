@@ -12,8 +12,13 @@ import click
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
 @click.option("--dev", is_flag=True, help="Flask's own threaded server, for one user on one machine.")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    from shopcrm.config import load_config
+    from shopcrm.schedule import Ticker
     from shopcrm.web import create_app
 
+    cfg = load_config()
+    if not cfg.redis_url:  # jobs run in this process, so do the daily ones (`shopcrm scheduler` otherwise)
+        Ticker(cfg).start()
     if dev:
         app = create_app()
         click.echo(f"ShopCRM on http://{host}:{port}/")
