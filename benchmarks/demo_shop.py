@@ -1,21 +1,32 @@
 """Shared set-up for the benchmarks: a migrated scratch database holding a generated demo shop.
 
 Not a benchmark itself (``run.py`` skips it).
+
+Generating a million customers with ten million orders takes minutes, so a generated shop is
+kept for the next run with the same sizes, seed and schema: an SQLite file in
+``benchmarks/.cache/`` (or ``$SHOPCRM_BENCH_CACHE``), or a PostgreSQL database named
+``shopcrm_benchcache_…`` used as the template of each run's scratch database. Every run works
+on its own copy; ``SHOPCRM_BENCH_CACHE=off`` generates afresh.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 
 from shopcrm import migrate
 from shopcrm.db import make_engine, scratch_database, session_factory
 from shopcrm.demo_data import generate
 from shopcrm.models import Shop
+
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass(slots=True)
@@ -24,23 +35,96 @@ class DemoShop:
     shop_id: int
     folder: str
     backend: str
+    cached: bool = False
+
+
+def _cache_key(customers: int, orders: int, seed: int) -> str:
+    """Sizes and seed, the schema's heads and the generator's source: a change to any is a new shop."""
+    from alembic.script import ScriptDirectory
+
+    from shopcrm import demo_data
+
+    engine = make_engine("sqlite://")
+    heads = sorted(ScriptDirectory.from_config(migrate.alembic_config(engine)).get_heads())
+    engine.dispose()
+    source = hashlib.sha256(Path(demo_data.__file__).read_bytes()).hexdigest()[:8]
+    return f"{customers}c_{orders}o_s{seed}_{'_'.join(heads)}_{source}".replace("-", "").lower()
+
+
+def _cache_folder() -> Path | None:
+    setting = os.environ.get("SHOPCRM_BENCH_CACHE", str(HERE / ".cache"))
+    return None if setting == "off" else Path(setting)
+
+
+def _build(url: str, customers: int, orders: int, seed: int) -> None:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_factory(engine, write=True)() as session:
+        shop = Shop(name="bench shop")
+        session.add(shop)
+        session.commit()
+        shop_id = shop.id
+    generate(engine, shop_id, customers=customers, orders=orders, seed=seed)
+    engine.dispose()
+
+
+def _pg_database_exists(server: str, name: str) -> bool:
+    engine = make_engine(server)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
+    finally:
+        engine.dispose()
+
+
+def _pg_copy(server: str, source: str, target: str) -> None:
+    engine = make_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def demo_shop(name: str, customers: int, orders: int, seed: int) -> Iterator[DemoShop]:
     """A scratch database (SQLite, or beside ``DATABASE_URL``) with ``customers`` and ``orders``."""
     server = os.environ.get("DATABASE_URL")
+    cache = _cache_folder()
+    key = _cache_key(customers, orders, seed)
+    postgres = bool(server) and not server.startswith("sqlite")
+    cached = False
+    template = None
+    if cache is not None and postgres:
+        template = f"shopcrm_benchcache_{key}"[:63]
+        if not _pg_database_exists(server, template):
+            with tempfile.TemporaryDirectory() as folder, \
+                    scratch_database(server, folder, f"shopcrm_benchbuild_{os.getpid()}") as url:
+                _build(url, customers, orders, seed)
+                _pg_copy(server, url.rsplit("/", 1)[-1], template)
+        else:
+            cached = True
     with tempfile.TemporaryDirectory() as folder, \
-            scratch_database(server, folder, f"shopcrm_bench_{name}_{os.getpid()}") as url:
+            scratch_database(server, folder, f"shopcrm_bench_{name}_{os.getpid()}", template=template) as url:
+        if cache is not None and not postgres:
+            cached_file = cache / f"{key}.db"
+            target = Path(url.removeprefix("sqlite:///"))
+            if cached_file.exists():
+                cached = True
+            else:
+                cache.mkdir(parents=True, exist_ok=True)
+                _build(url, customers, orders, seed)
+                partial = cached_file.with_suffix(".partial")
+                shutil.copyfile(target, partial)
+                partial.replace(cached_file)
+            if cached:
+                shutil.copyfile(cached_file, target)
+        elif template is None:
+            _build(url, customers, orders, seed)
         engine = make_engine(url)
-        migrate.upgrade(engine)
-        with session_factory(engine, write=True)() as session:
-            shop = Shop(name=f"bench {name}")
-            session.add(shop)
-            session.commit()
-            shop_id = shop.id
-        generate(engine, shop_id, customers=customers, orders=orders, seed=seed)
+        with engine.connect() as conn:
+            shop_id = conn.execute(select(Shop.id).where(Shop.name == "bench shop")).scalar_one()
         try:
-            yield DemoShop(engine, shop_id, folder, engine.dialect.name)
+            yield DemoShop(engine, shop_id, folder, engine.dialect.name, cached)
         finally:
             engine.dispose()

@@ -89,11 +89,12 @@ def session_scope(config: Config | None = None) -> Iterator[Session]:
 
 
 @contextmanager
-def scratch_database(server_url: str | None, folder: str, name: str) -> Iterator[str]:
-    """A new, empty database for tests and benchmarks; dropped afterwards.
+def scratch_database(server_url: str | None, folder: str, name: str, template: str | None = None) -> Iterator[str]:
+    """A new database for tests and benchmarks; dropped afterwards.
 
     With a PostgreSQL ``server_url`` it is a database ``name`` created beside the one named in
-    the URL; otherwise an SQLite file in ``folder``. Yields its URL.
+    the URL (a copy of the database ``template`` when given, else empty); otherwise an SQLite
+    file in ``folder`` (the caller copies a template file itself). Yields its URL.
     """
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
@@ -108,7 +109,7 @@ def scratch_database(server_url: str | None, folder: str, name: str) -> Iterator
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
         url = outer.set(database=name).render_as_string(hide_password=False)
         try:
             yield url

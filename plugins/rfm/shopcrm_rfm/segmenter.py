@@ -9,15 +9,19 @@
   eight classes; ``en11``: the R score and the FM score (F and M scores averaged, rounded half
   up) give the eleven segments.
 
-One ``INSERT … SELECT`` writes every label; a run limited to some customers still scores them
-against the whole shop, so an incremental run and a full run agree.
+Customers are scored into a temporary table, and one ``INSERT … SELECT`` writes every label from
+it. A full run also records the score edges and averages it found (:mod:`shopcrm_rfm.edges`); a
+run limited to some customers (after an import) aggregates only their orders and scores them
+against those, so it costs what their orders cost, and gives what the full run gave for the
+same values. Without a full run's edges, it ranks the whole shop and labels only them.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import (Column, Integer, MetaData, Numeric, Table, and_, case, delete, func, insert, literal,
+                        select, text)
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
@@ -25,6 +29,7 @@ from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
 from shopcrm.sql import in_ids, json_object, whole_days_since
+from shopcrm_rfm import edges
 from shopcrm_rfm.classes import CN8, labels
 
 NAME = "rfm"
@@ -92,77 +97,90 @@ class RfmSegmenter(Segmenter):
                 customer_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
         cfg = check_config(config)
         now = now or utcnow()
+        ids = None if customer_ids is None else list(customer_ids)
+        needs_edges = cfg["scoring"] == "quintile" or (cfg["model"] == "cn8" and cfg["cn8_split"] == "average")
+        known = edges.load(session, shop_id, cfg) if ids is not None and needs_edges else None
+        incremental = ids is not None and (known is not None or not needs_edges)
+
         dialect = session.get_bind().dialect.name
-        start = now - dt.timedelta(days=cfg["window_days"])
+        session.execute(text(f"DROP TABLE IF EXISTS {SCORED.name}"))  # left by a run that failed
+        SCORED.create(session.connection())
+        session.execute(insert(SCORED).from_select(
+            [c.name for c in SCORED.c], _scored(shop_id, cfg, now, ids if incremental else None, known, dialect)))
+        if not incremental and needs_edges:
+            edges.save(session, shop_id, cfg, edges.measure(session, SCORED))
+            known = edges.load(session, shop_id, cfg)
 
-        when = func.coalesce(Order.paid_at, Order.created_at)
-        window = (
-            select(Order.customer_id, func.count().label("f"),
-                   func.sum(Order.paid_amount - Order.refund_amount).label("m"))
-            .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start)
-            .group_by(Order.customer_id)
-            .subquery("w")
-        )
-        base = (
-            select(Customer.id.label("cid"),
-                   whole_days_since(now, Customer.last_order_at, dialect).label("r"),
-                   func.coalesce(window.c.f, 0).label("f"),
-                   func.coalesce(window.c.m, 0).label("m"))
-            .select_from(Customer)
-            .outerjoin(window, window.c.customer_id == Customer.id)
-            .where(Customer.shop_id == shop_id, Customer.last_order_at.is_not(None))
-            .cte("base")
-        )
-        if cfg["scoring"] == "quintile":
-            ranked = select(
-                base,
-                func.percent_rank().over(order_by=base.c.r.desc()).label("pr_r"),
-                func.percent_rank().over(order_by=base.c.f).label("pr_f"),
-                func.percent_rank().over(order_by=base.c.m).label("pr_m"),
-            ).cte("ranked")
-            scored = select(ranked.c.cid, ranked.c.r, ranked.c.f, ranked.c.m,
-                            _quintile(ranked.c.pr_r).label("rs"), _quintile(ranked.c.pr_f).label("fs"),
-                            _quintile(ranked.c.pr_m).label("ms")).cte("scored")
-        else:
-            t = cfg["thresholds"]
-            scored = select(base.c.cid, base.c.r, base.c.f, base.c.m,
-                            _by_thresholds(base.c.r, t["r"], True).label("rs"),
-                            _by_thresholds(base.c.f, t["f"], False).label("fs"),
-                            _by_thresholds(base.c.m, t["m"], False).label("ms")).cte("scored")
-
-        fm = (scored.c.fs + scored.c.ms + 1) // 2  # floor division on both databases
+        s = SCORED.c
+        fm = (s.fs + s.ms + 1) // 2  # floor division on both databases
         if cfg["model"] == "cn8":
             if cfg["cn8_split"] == "average":
-                averages = select(func.avg(base.c.r).label("r"), func.avg(base.c.f).label("f"),
-                                  func.avg(base.c.m).label("m")).cte("averages")
-                recent, frequent, spends = (scored.c.r <= averages.c.r, scored.c.f >= averages.c.f,
-                                            scored.c.m >= averages.c.m)
+                assert known is not None
+                avg = known.averages
+                recent, frequent, spends = s.r <= avg["r"], s.f >= avg["f"], s.m >= avg["m"]
             else:
                 split = cfg["cn8_split"]
-                averages = None
-                recent, frequent, spends = (scored.c.rs >= split["r"], scored.c.fs >= split["f"],
-                                            scored.c.ms >= split["m"])
+                recent, frequent, spends = s.rs >= split["r"], s.fs >= split["f"], s.ms >= split["m"]
             value = case(*[(and_(recent == r, frequent == f, spends == m), literal(label))
                            for label, r, f, m, _ in CN8])
         else:
-            averages = None
-            value = _en11_case(scored.c.rs, fm)
-
-        scores = json_object(dialect, r=scored.c.r, f=scored.c.f, m=scored.c.m, r_score=scored.c.rs,
-                             f_score=scored.c.fs, m_score=scored.c.ms, fm_score=fm)
-        rows = select(literal(shop_id), scored.c.cid, literal(NAME), value, scores, literal(now)).select_from(scored)
-        if averages is not None:
-            rows = rows.join(averages, literal(True))
+            value = _en11_case(s.rs, fm)
+        scores = json_object(dialect, r=s.r, f=s.f, m=s.m, r_score=s.rs, f_score=s.fs, m_score=s.ms, fm_score=fm)
+        rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now))
         mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
-        if customer_ids is not None:
-            ids = list(customer_ids)
-            rows = rows.where(in_ids(scored.c.cid, ids, dialect))
+        if ids is not None:
+            rows = rows.where(in_ids(s.cid, ids, dialect))
             mine = and_(mine, in_ids(CustomerLabel.customer_id, ids, dialect))
         session.execute(delete(CustomerLabel).where(mine), execution_options={"synchronize_session": False})
         session.execute(insert(CustomerLabel).from_select(
             ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"], rows))
-        # sqlite3 reports no row count for INSERT ... WITH ... SELECT: count what was written.
+        SCORED.drop(session.connection())
+        # sqlite3 reports no row count for INSERT ... SELECT: count what was written.
         return int(session.scalar(select(func.count()).select_from(CustomerLabel).where(mine)) or 0)
+
+
+SCORED = Table("rfm_scored", MetaData(), Column("cid", Integer), Column("r", Integer), Column("f", Integer),
+               Column("m", Numeric(14, 2)), Column("rs", Integer), Column("fs", Integer), Column("ms", Integer),
+               prefixes=["TEMPORARY"])
+"""Every scored customer of the run: labels are written from it, and a full run's edges measured."""
+
+
+def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[int] | None,
+            known: edges.Edges | None, dialect: str) -> Any:
+    """R, F, M and their scores for the shop's paying customers (only ``ids`` when given: then
+    scored against the thresholds or the last full run's edges, never ranked)."""
+    start = now - dt.timedelta(days=cfg["window_days"])
+    when = func.coalesce(Order.paid_at, Order.created_at)
+    window = (select(Order.customer_id, func.count().label("f"),
+                     func.sum(Order.paid_amount - Order.refund_amount).label("m"))
+              .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start))
+    customers = Customer.shop_id == shop_id
+    if ids is not None:
+        window = window.where(in_ids(Order.customer_id, ids, dialect))
+        customers = and_(customers, in_ids(Customer.id, ids, dialect))
+    window = window.group_by(Order.customer_id).subquery("w")
+    base = (
+        select(Customer.id.label("cid"),
+               whole_days_since(now, Customer.last_order_at, dialect).label("r"),
+               func.coalesce(window.c.f, 0).label("f"),
+               func.coalesce(window.c.m, 0).label("m"))
+        .select_from(Customer)
+        .outerjoin(window, window.c.customer_id == Customer.id)
+        .where(customers, Customer.last_order_at.is_not(None))
+        .cte("base")
+    )
+    if cfg["scoring"] == "quintile" and ids is None:
+        ranked = select(
+            base,
+            func.percent_rank().over(order_by=base.c.r.desc()).label("pr_r"),
+            func.percent_rank().over(order_by=base.c.f).label("pr_f"),
+            func.percent_rank().over(order_by=base.c.m).label("pr_m"),
+        ).cte("ranked")
+        return select(ranked.c.cid, ranked.c.r, ranked.c.f, ranked.c.m, _quintile(ranked.c.pr_r),
+                      _quintile(ranked.c.pr_f), _quintile(ranked.c.pr_m))
+    limits = cfg["thresholds"] if cfg["scoring"] == "thresholds" else known.thresholds  # type: ignore[union-attr]
+    return select(base.c.cid, base.c.r, base.c.f, base.c.m, _by_thresholds(base.c.r, limits["r"], True),
+                  _by_thresholds(base.c.f, limits["f"], False), _by_thresholds(base.c.m, limits["m"], False))
 
 
 def _en11_case(r: Any, fm: Any) -> Any:

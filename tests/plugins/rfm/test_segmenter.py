@@ -172,3 +172,43 @@ def test_the_plugin_registers_the_segmenter(config):
     assert get_registry().segmenters.owners["rfm"] == "rfm"
     values = {info.value for info in segmenter.labels()}
     assert "重要价值客户" in values and "Champions" in values and len(values) == 19
+
+
+def test_an_incremental_run_scores_new_values_against_the_last_full_runs_edges(session, shop):
+    from shopcrm_rfm import edges
+
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {"model": "en11"}, now=NOW)
+    known = edges.load(session, shop.id, check_config({"model": "en11"}))
+    assert known is not None
+    assert known.thresholds["f"] == sorted(known.thresholds["f"])
+    # "g" now buys a lot within the window: an incremental run scores its new F and M by the
+    # edges, without ranking the shop again.
+    g = session.scalar(select(Customer).where(Customer.platform_id == "g"))
+    for n in range(6):
+        session.add(Order(shop_id=shop.id, customer_id=g.id, platform_order_id=f"g-new-{n}", status="completed",
+                          paid_amount=Decimal("900"), refund_amount=Decimal("0"),
+                          created_at=NOW - dt.timedelta(days=1, hours=3),
+                          paid_at=NOW - dt.timedelta(days=1, hours=3)))
+    session.flush()
+    g.last_order_at = NOW - dt.timedelta(days=1, hours=3)
+    session.commit()
+    assert segmenter.compute(session, shop.id, {"model": "en11"}, customer_ids=[g.id], now=NOW) == 1
+    label = session.scalar(select(CustomerLabel).where(CustomerLabel.customer_id == g.id))
+    top = lambda value, limits: 1 + sum(value >= limit for limit in limits)  # noqa: E731
+    assert label.scores["f_score"] == top(label.scores["f"], known.thresholds["f"]) == 5
+    assert label.scores["m_score"] == top(float(label.scores["m"]), known.thresholds["m"]) == 5
+    assert label.scores["r"] == 1 and label.scores["r_score"] == 5  # as "a" and "b", a day ago
+    assert label.value == "Champions"
+
+
+def test_edges_from_other_settings_are_not_used(session, shop):
+    from shopcrm_rfm import edges
+
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {}, now=NOW)
+    assert edges.load(session, shop.id, check_config({"window_days": 90})) is None
+    some = session.scalars(select(Customer.id).where(Customer.platform_id.in_(["a", "c"]))).all()
+    segmenter.compute(session, shop.id, {"window_days": 90}, customer_ids=some, now=NOW)
+    # Without edges for the new window the run ranks the whole shop (and records the edges).
+    assert edges.load(session, shop.id, check_config({"window_days": 90})) is not None
