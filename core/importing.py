@@ -14,7 +14,8 @@ from shopcrm.config import Config
 from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.files.tables import FileFormatError, count_rows
 from shopcrm.ingest import IngestStats, Ingestor
-from shopcrm.jobs import Progress, enqueue, job
+from shopcrm.jobs import Progress, job
+from shopcrm.labels import relabel_changed
 from shopcrm.models import ImportRun
 from shopcrm.registry import get_registry
 from shopcrm.sources import RowError
@@ -101,8 +102,7 @@ def run_import(config: Config, import_run_id: int, progress: Progress | None = N
         progress.update(done=stats.rows, message=message or "", force=True)
     labels_job = None
     if relabel != "skip" and (stats.inserted or stats.updated or stats.customers_inserted or stats.customers_updated):
-        labels_job = enqueue("labels.refresh", config, wait=relabel == "wait", shop_id=shop_id,
-                             since=started.isoformat())
+        labels_job = relabel_changed(config, shop_id, started, wait=relabel == "wait")
     return {
         "import_run": import_run_id,
         "status": status,

@@ -20,15 +20,18 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, and_, func, ins
 from sqlalchemy.orm import Session
 
 from shopcrm.config import Config
-from shopcrm.db import session_scope
-from shopcrm.jobs import Progress, job
-from shopcrm.models import Customer, CustomerLabel, LabelRun, Order
+from shopcrm.db import session_scope, utcnow
+from shopcrm.jobs import Progress, enqueue, job
+from shopcrm.models import Customer, CustomerLabel, JobRun, LabelRun, Order
 from shopcrm.registry import get_registry
 from shopcrm.schedule import daily
 from shopcrm.segments import Segmenter
 from shopcrm.sql import in_ids
 
 log = logging.getLogger(__name__)
+
+COALESCE_WITHIN = dt.timedelta(hours=1)
+"""How far back :func:`relabel_changed` looks for a queued run to join."""
 
 BEFORE = Table("label_before", MetaData(), Column("customer_id", Integer), Column("value", String(60)),
                prefixes=["TEMPORARY"])
@@ -166,6 +169,23 @@ def moves_since(session: Session, shop_id: int, segmenter: str, since_run_id: in
     return totals
 
 
+def relabel_changed(config: Config, shop_id: int, since: dt.datetime, wait: bool = False) -> int | None:
+    """Queue relabelling the shop's customers changed since ``since`` (after an import, an API
+    call); return the job run id, or ``None`` when a run still queued will cover them already
+    (it looks for changes when it starts, from an earlier moment), so a stream of API calls
+    does not queue a run each."""
+    if not wait:
+        with session_scope(config) as session:
+            queued = session.scalars(select(JobRun.args).where(
+                JobRun.kind == "labels.refresh", JobRun.created_at >= utcnow() - COALESCE_WITHIN,
+                JobRun.status == "queued")).all()
+        for args in queued:
+            if (args.get("shop_id") == shop_id and not args.get("segmenters") and args.get("since")
+                    and dt.datetime.fromisoformat(args["since"]) <= since):
+                return None
+    return enqueue("labels.refresh", config, wait=wait, shop_id=shop_id, since=since.isoformat())
+
+
 @job("labels.refresh")
 def refresh_labels(progress: Progress, shop_id: int, segmenters: list[str] | None = None,
                    since: str | None = None) -> dict[str, Any]:
@@ -185,5 +205,5 @@ def refresh_labels(progress: Progress, shop_id: int, segmenters: list[str] | Non
 
 daily("labels.refresh", hour=3)
 
-__all__ = ["LabelRun", "RunOutcome", "last_runs", "moves_since", "refresh_labels", "run_all", "run_segmenter",
-           "segmenters", "touched_customers"]
+__all__ = ["LabelRun", "RunOutcome", "last_runs", "moves_since", "refresh_labels", "relabel_changed", "run_all",
+           "run_segmenter", "segmenters", "touched_customers"]

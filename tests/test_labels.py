@@ -192,3 +192,18 @@ def test_the_labels_commands(config: Config, shop_id: int) -> None:
     assert by_name["rfm"]["last_run_at"] is None
     unknown = runner.invoke(build_cli(), ["labels", "refresh", "--segmenter", "nope"])
     assert unknown.exit_code == 2 and "no segmenter nope" in unknown.output
+
+
+def test_queued_relabelling_is_shared_by_later_changes(config: Config, shop_id: int) -> None:
+    from shopcrm.jobs import wait_for
+    from shopcrm.labels import relabel_changed
+    from shopcrm.models import JobRun
+
+    earlier = utcnow() - dt.timedelta(minutes=5)
+    with session_scope(config) as session:  # a run queued a moment ago and not started yet
+        session.add(JobRun(kind="labels.refresh", status="queued",
+                           args={"shop_id": shop_id, "since": earlier.isoformat()}))
+    assert relabel_changed(config, shop_id, utcnow()) is None
+    assert relabel_changed(config, shop_id + 1000, utcnow()) is not None  # another shop
+    ran = relabel_changed(config, shop_id, earlier - dt.timedelta(minutes=1), wait=True)
+    assert ran is not None and wait_for(ran, config)["status"] == "finished"

@@ -162,6 +162,25 @@ def test_posting_an_order_creates_the_order_and_its_customer(
     assert session.scalar(select(ApiToken.last_used_at)) is not None
 
 
+def test_a_posted_order_relabels_its_customer(
+    client: FlaskClient, token: str, session: Session, config: Any
+) -> None:
+    from shopcrm.jobs import wait_for
+    from shopcrm.models import CustomerLabel, JobRun
+
+    assert post(client, "/orders", ORDER, token).status_code == 200
+    session.rollback()
+    run = session.scalar(select(JobRun).where(JobRun.kind == "labels.refresh"))
+    assert run is not None and run.args["since"]
+    assert wait_for(run.id, config, timeout=60)["status"] == "finished"
+    session.rollback()
+    stage = session.scalar(select(CustomerLabel.value).where(CustomerLabel.segmenter == "lifecycle"))
+    assert stage == "新客"
+    post(client, "/orders", ORDER, token)  # nothing changed: nothing more to relabel
+    session.rollback()
+    assert count(session, JobRun) == 1
+
+
 def test_posting_the_same_order_again_changes_nothing(
     client: FlaskClient, token: str, document: dict[str, Any], session: Session
 ) -> None:

@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from shopcrm.api_records import parse_customer, parse_order
-from shopcrm.db import get_engine
+from shopcrm.db import get_engine, utcnow
+from shopcrm.labels import relabel_changed
 from shopcrm.models import ApiToken
 from shopcrm.sources import CustomerRecord, OrderRecord
 from shopcrm.web.access import public
@@ -26,7 +27,10 @@ def _push(token: ApiToken, parse: Callable[[Any], OrderRecord | CustomerRecord])
     """Read, check and save the request's items in the token's shop; answer the counts."""
     items = read_items(request)
     records, invalid = parse_items(items, parse)
+    started = utcnow()
     stats = upsert(get_engine(current_config()), token.shop_id, records, invalid, len(items))
+    if stats.inserted or stats.updated or stats.customers_inserted or stats.customers_updated:
+        relabel_changed(current_config(), token.shop_id, started)
     return jsonify(inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged)
 
 
