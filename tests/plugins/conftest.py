@@ -26,6 +26,11 @@ def app(config: Config) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
 def make_user(session: Session) -> Callable[..., User]:
     def make(username: str, role: str = "viewer", locale: str = "zh_CN") -> User:
         user = create_user(session, username, PASSWORD, role=role, locale=locale)
