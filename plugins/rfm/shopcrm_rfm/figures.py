@@ -1,19 +1,20 @@
 """The RFM page's figures, aggregated in SQL from the ``rfm`` labels' ``scores``.
 
-Every figure is one ``GROUP BY`` over the shop's ``customer_label`` rows of the ``rfm``
-segmenter (index ``(shop_id, segmenter, value)``), reading ``r``, ``m``, ``r_score`` and
-``f_score`` out of the ``scores`` JSON in SQL (``json_extract`` on SQLite, ``->>`` on
-PostgreSQL, through SQLAlchemy's JSON indexing): nothing is loaded per customer.
+Both the grid and the class table come from one ``GROUP BY`` over the shop's ``customer_label``
+rows of the ``rfm`` segmenter (index ``(shop_id, segmenter, value)``), reading ``r``, ``m``,
+``r_score`` and ``f_score`` out of the ``scores`` JSON in SQL (``json_extract`` on SQLite,
+``->>`` on PostgreSQL, through SQLAlchemy's JSON indexing): nothing is loaded per customer, and
+the result (at most classes × 25 rows) is kept until the next RFM run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from shopcrm.models import CustomerLabel
+from shopcrm.models import CustomerLabel, LabelRun
 
 NAME = "rfm"
 SCORES = range(1, 6)
@@ -32,6 +33,57 @@ def amount(key: str) -> ColumnElement[float]:
 def mine(shop_id: int) -> ColumnElement[bool]:
     """The shop's RFM labels."""
     return and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
+
+
+@dataclass(slots=True, frozen=True)
+class Group:
+    """Customers sharing a class, an R score and an F score, with their summed R and M."""
+
+    value: str
+    r_score: int | None
+    f_score: int | None
+    customers: int
+    total_spend: float
+    total_recency: float
+
+
+def groups(session: Session, shop_id: int) -> list[Group]:
+    """The one aggregate query both the grid and the class table are made from: at most
+    (classes × 25) rows, however many customers the shop has."""
+    r_score, f_score = score("r_score"), score("f_score")
+    rows = session.execute(
+        select(CustomerLabel.value, r_score, f_score, func.count(),
+               func.coalesce(func.sum(amount("m")), 0), func.coalesce(func.sum(amount("r")), 0))
+        .where(mine(shop_id)).group_by(CustomerLabel.value, r_score, f_score)
+    )
+    return [Group(str(value), None if r is None else int(r), None if f is None else int(f), int(count),
+                  float(spend), float(recency)) for value, r, f, count, spend, recency in rows]
+
+
+_CACHE: dict[tuple[str, int, int, str], list[Group]] = {}
+_CACHE_SIZE = 32
+
+
+def cached_groups(session: Session, shop_id: int) -> list[Group]:
+    """:func:`groups`, kept per database, shop and latest RFM run.
+
+    Labels change only in a segmenter run, and every run adds a ``label_run`` row, so the
+    latest run (its id and start time, in case a database is emptied and its ids start again)
+    says whether the figures are still current; a page view then costs one indexed look-up
+    instead of a pass over every label.
+    """
+    latest = session.execute(select(LabelRun.id, LabelRun.started_at).where(
+        LabelRun.shop_id == shop_id, LabelRun.segmenter == NAME).order_by(LabelRun.id.desc()).limit(1)).first()
+    if latest is None:
+        return groups(session, shop_id)
+    key = (str(session.get_bind().url), shop_id, int(latest.id), latest.started_at.isoformat())
+    found = _CACHE.get(key)
+    if found is None:
+        found = groups(session, shop_id)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    return found
 
 
 @dataclass(slots=True, frozen=True)
@@ -54,25 +106,23 @@ class Grid:
     customers: int
 
 
-def grid(session: Session, shop_id: int) -> Grid:
-    """Customers and average spend (M) per R score and F score, in one aggregate query."""
-    r_score, f_score = score("r_score"), score("f_score")
-    found: dict[tuple[int, int], tuple[int, float | None]] = {}
-    for r, f, count, spend in session.execute(
-        select(r_score, f_score, func.count(), func.avg(amount("m")))
-        .where(mine(shop_id)).group_by(r_score, f_score)
-    ):
-        if r in SCORES and f in SCORES:
-            found[(int(r), int(f))] = (int(count), None if spend is None else float(spend))
-    fullest = max((count for count, _ in found.values()), default=0)
+def grid(found_groups: Iterable[Group]) -> Grid:
+    """Customers and average spend (M) per R score and F score."""
+    found: dict[tuple[int, int], list[float]] = {}
+    for group in found_groups:
+        if group.r_score in SCORES and group.f_score in SCORES:
+            cell = found.setdefault((group.r_score, group.f_score), [0, 0.0])
+            cell[0] += group.customers
+            cell[1] += group.total_spend
+    fullest = int(max((count for count, _ in found.values()), default=0))
     rows = []
     for r in reversed(SCORES):
         row = []
         for f in SCORES:
-            count, spend = found.get((r, f), (0, None))
-            row.append(Cell(r, f, count, spend, heat_level(count, fullest)))
+            count, spend = found.get((r, f), (0, 0.0))
+            row.append(Cell(r, f, int(count), spend / count if count else None, heat_level(int(count), fullest)))
         rows.append(row)
-    return Grid(rows, sum(count for count, _ in found.values()))
+    return Grid(rows, int(sum(count for count, _ in found.values())))
 
 
 def heat_level(count: int, fullest: int) -> int:
@@ -96,32 +146,30 @@ class ClassRow:
     """Days since the last paid order, on average."""
 
 
-def class_table(session: Session, shop_id: int, classes: Iterable[tuple[str, str]]) -> list[ClassRow]:
-    """Count, share, average spend and average recency per class, in one aggregate query.
+def class_table(found_groups: Iterable[Group], classes: Iterable[tuple[str, str]]) -> list[ClassRow]:
+    """Count, share, average spend and average recency per class.
 
     ``classes`` are ``(value, description)`` of the shop's model, shown in that order and with
     zeros when empty; values the labels hold that the model does not list (labels left from the
     other model, before a recompute) follow them.
     """
-    found: dict[str, tuple[int, float | None, float | None]] = {}
-    for value, count, spend, recency in session.execute(
-        select(CustomerLabel.value, func.count(), func.avg(amount("m")), func.avg(amount("r")))
-        .where(mine(shop_id)).group_by(CustomerLabel.value)
-    ):
-        found[str(value)] = (int(count), _float(spend), _float(recency))
-    total = sum(count for count, _, _ in found.values())
+    found: dict[str, list[float]] = {}
+    for group in found_groups:
+        sums = found.setdefault(group.value, [0, 0.0, 0.0])
+        sums[0] += group.customers
+        sums[1] += group.total_spend
+        sums[2] += group.total_recency
+    total = sum(sums[0] for sums in found.values())
     listed = list(classes)
     known = {value for value, _ in listed}
     listed += [(value, "") for value in sorted(found) if value not in known]
     rows = []
     for value, description in listed:
-        count, spend, recency = found.get(value, (0, None, None))
-        rows.append(ClassRow(value, description, count, count / total if total else 0.0, spend, recency))
+        count, spend, recency = found.get(value, (0, 0.0, 0.0))
+        rows.append(ClassRow(value, description, int(count), count / total if total else 0.0,
+                             spend / count if count else None, recency / count if count else None))
     return rows
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-__all__ = ["Cell", "ClassRow", "Grid", "amount", "class_table", "grid", "heat_level", "mine", "score"]
+__all__ = ["Cell", "ClassRow", "Grid", "Group", "amount", "cached_groups", "class_table", "grid", "groups", "heat_level",
+           "mine", "score"]

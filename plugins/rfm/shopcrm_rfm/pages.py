@@ -53,10 +53,11 @@ def render_index(shop_id: int, config: dict[str, Any], form: settings_form.Setti
                  status: int = 200) -> ResponseReturnValue:
     session = db()
     model = config.get("model", "cn8")
-    classes = figures.class_table(session, shop_id, model_classes(model))
+    groups = figures.cached_groups(session, shop_id)
     runs = last_runs(session, shop_id, NAME, limit=1)
     return render_template(
-        "rfm/index.html", grid=figures.grid(session, shop_id), classes=classes, model=model,
+        "rfm/index.html", grid=figures.grid(groups), classes=figures.class_table(groups, model_classes(model)),
+        model=model,
         last_run=runs[0] if runs else None, form=form, segment_url=links.segment_url,
         class_rules=links.class_rules,
         may_change=current_user.can("operator"),

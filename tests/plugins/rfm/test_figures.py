@@ -6,7 +6,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy.orm import Session
 
-from shopcrm.models import Customer, CustomerLabel, Shop
+from shopcrm.config import Config
+from shopcrm.labels import run_all
+from shopcrm.models import Customer, CustomerLabel, LabelRun, Shop
 from shopcrm_rfm import figures
 from shopcrm_rfm.pages import model_classes
 
@@ -54,7 +56,7 @@ def test_the_grid_counts_and_averages_each_cell(session: Session, shop: Shop) ->
     cells: dict[tuple[int, int], list[float]] = defaultdict(list)
     for _value, _r, _f, m, rs, fs in LABELS:
         cells[(rs, fs)].append(m)
-    grid = figures.grid(session, shop.id)
+    grid = figures.grid(figures.groups(session, shop.id))
     assert grid.customers == len(LABELS), "only this shop's RFM labels count"
     assert [row[0].r_score for row in grid.rows] == [5, 4, 3, 2, 1]
     assert [cell.f_score for cell in grid.rows[0]] == [1, 2, 3, 4, 5]
@@ -71,7 +73,7 @@ def test_the_grid_counts_and_averages_each_cell(session: Session, shop: Shop) ->
 
 
 def test_the_class_table_gives_count_share_spend_and_recency(session: Session, shop: Shop) -> None:
-    rows = {row.value: row for row in figures.class_table(session, shop.id, model_classes("cn8"))}
+    rows = {row.value: row for row in figures.class_table(figures.groups(session, shop.id), model_classes("cn8"))}
     assert list(rows) == [value for value, _ in model_classes("cn8")], "every class, in the model's order"
     for value in rows:
         mine = [(r, m) for v, r, _f, m, _rs, _fs in LABELS if v == value]
@@ -88,7 +90,7 @@ def test_the_class_table_gives_count_share_spend_and_recency(session: Session, s
 def test_values_left_from_the_other_model_are_listed_after_the_models_classes(
     session: Session, shop: Shop
 ) -> None:
-    rows = figures.class_table(session, shop.id, model_classes("en11"))
+    rows = figures.class_table(figures.groups(session, shop.id), model_classes("en11"))
     assert [row.value for row in rows[:11]] == [value for value, _ in model_classes("en11")]
     assert {row.value for row in rows[11:]} == {v for v, *_ in LABELS}
     assert sum(row.customers for row in rows) == len(LABELS)
@@ -98,7 +100,7 @@ def test_an_empty_shop_has_an_empty_grid(session: Session) -> None:
     shop = Shop(name="空店")
     session.add(shop)
     session.flush()
-    grid = figures.grid(session, shop.id)
+    grid = figures.grid(figures.groups(session, shop.id))
     assert grid.customers == 0 and all(cell.heat == 0 for row in grid.rows for cell in row)
 
 
@@ -106,3 +108,23 @@ def test_an_empty_shop_has_an_empty_grid(session: Session) -> None:
                                                          (100, 100, 10)])
 def test_heat_levels(count: int, fullest: int, level: int) -> None:
     assert figures.heat_level(count, fullest) == level
+
+
+def test_the_figures_are_kept_until_the_next_run(config: Config, session: Session) -> None:
+    shop = Shop(name="缓存店")
+    session.add(shop)
+    session.flush()
+    customer = Customer(shop_id=shop.id, identity="k", platform_id="k")
+    session.add(customer)
+    session.flush()
+    session.add(LabelRun(shop_id=shop.id, segmenter="rfm", counts={}, moves=[]))
+    session.add(CustomerLabel(shop_id=shop.id, customer_id=customer.id, segmenter="rfm", value="重要价值客户",
+                              scores={"r": 1, "f": 1, "m": 5.0, "r_score": 5, "f_score": 5}))
+    session.commit()
+    assert sum(g.customers for g in figures.cached_groups(session, shop.id)) == 1
+    session.query(CustomerLabel).delete()
+    session.commit()
+    assert sum(g.customers for g in figures.cached_groups(session, shop.id)) == 1, "kept: no run since"
+    run_all(config, shop.id, ["rfm"])  # the customer has no paid order: no label
+    session.rollback()  # end the read transaction: see the run
+    assert figures.cached_groups(session, shop.id) == []
