@@ -1,13 +1,36 @@
-"""ShopCRM lifecycle plugin: every customer's life stage as the label ``lifecycle``."""
+"""ShopCRM lifecycle plugin: every customer's life stage as the label ``lifecycle``.
+
+Registers the ``lifecycle`` segmenter (segment rules use it as ``label.lifecycle``) and its
+pages at ``/plugins/lifecycle/``: the funnel with the movement between stages, and the
+settings.
+"""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+from flask import Blueprint, url_for
+from flask_babel import gettext as _
 
 from shopcrm import hookimpl
 from shopcrm.segments import Segmenter
 from shopcrm_lifecycle.stages import LifecycleSegmenter
 
+if TYPE_CHECKING:
+    from shopcrm.models import User
+
 
 @hookimpl
 def register_segmenters() -> Iterable[Segmenter]:
     return [LifecycleSegmenter()]
+
+
+@hookimpl
+def register_blueprints() -> Iterable[Blueprint]:
+    from shopcrm_lifecycle.pages import bp  # the web UI only when a web app asks for it
+
+    return [bp]
+
+
+@hookimpl
+def menu_items(user: "User") -> Iterable[tuple[str, str]]:
+    return [(_("Life stages"), url_for("lifecycle.index"))]
