@@ -105,7 +105,7 @@ def test_the_builder_opens_pre_filled_from_the_link(login_as, viewer, shop_with_
     page = text(login_as(viewer).get("/segments/new?rules=" + quote(json.dumps(rules, ensure_ascii=False))))
     assert "&#34;label.rfm&#34;" in page and "重要价值客户" in page
     assert 'id="segment-catalogue"' in page and "label.rfm" in page
-    assert 'hx-post="/segments/count"' in page and "delay:400ms" in page
+    assert 'hx-post="/segments/count" hx-trigger="load, rules-changed delay:400ms"' in page
 
 
 def test_a_broken_link_opens_the_builder_with_the_error(login_as, viewer, shop_with_customers):

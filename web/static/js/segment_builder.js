@@ -2,14 +2,14 @@
 
    The form posts its rules as JSON (the textarea named "rules"); this script draws that JSON as
    a form (field → operator → a value input suited to the field) and writes every edit back into
-   the textarea, then fires "rules-changed" on the form, which htmx turns into a debounced live
-   count. Editing the textarea redraws the form. Rules the form cannot show (an unknown field,
+   the textarea, then fires "rules-changed" on #segment-live, which htmx turns into a debounced
+   live count. Editing the textarea redraws the form. Rules the form cannot show (an unknown field,
    a bare condition at the top) stay editable as JSON. What fields, operators and values exist
    comes from the server (<script type="application/json" id="segment-catalogue">). */
 (function () {
   "use strict";
 
-  var catalogue, words, fieldsByName, form, textarea, root, model;
+  var catalogue, words, fieldsByName, form, textarea, root, live, model;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -116,9 +116,13 @@
 
   /* --- drawing ---------------------------------------------------------------------------- */
 
+  function announce() {
+    (live || form).dispatchEvent(new CustomEvent("rules-changed"));
+  }
+
   function changed() {
     textarea.value = JSON.stringify(toRules(model), null, 2);
-    form.dispatchEvent(new CustomEvent("rules-changed", {bubbles: true}));
+    announce();
   }
 
   function redraw() {
@@ -321,6 +325,7 @@
     var data = document.getElementById("segment-catalogue");
     form = document.getElementById("segment-form");
     root = document.getElementById("segment-builder");
+    live = document.getElementById("segment-live");
     textarea = form ? form.querySelector('textarea[name="rules"]') : null;
     if (!data || !form || !root || !textarea) { return; }
     catalogue = JSON.parse(data.textContent);
@@ -335,7 +340,7 @@
     textarea.addEventListener("input", function () {
       readTextarea();
       redraw();
-      form.dispatchEvent(new CustomEvent("rules-changed", {bubbles: true}));
+      announce();
     });
     readTextarea();
     redraw();
