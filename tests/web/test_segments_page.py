@@ -183,7 +183,8 @@ def test_a_viewer_may_look_and_count_but_not_save_export_or_delete(login_as, ope
     assert client.post(f"/segments/{segment_id}/count", data={"csrf_token": token}).status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/segments/new", "/segments/count", "/segments/export"])
+@pytest.mark.parametrize("url", ["/segments/new", "/segments/count", "/segments/export", "/segments/1",
+                                 "/segments/1/count", "/segments/1/delete", "/segments/1/export"])
 def test_posts_need_the_csrf_token(login_as, admin, shop_with_customers, url):
     client = login_as(admin)
     response = client.post(url, data={"name": "x", "rules": json.dumps(REPEAT)}, headers={"HX-Request": "true"})

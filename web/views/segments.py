@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from shopcrm import audit
 from shopcrm.models import Segment, User
-from shopcrm.saved_segments import count_rules, count_segment, name_taken, sample_rules
+from shopcrm.saved_segments import check_rules, count_rules, count_segment, name_taken, sample_rules
 from shopcrm.segment_rules import RuleError
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
@@ -213,8 +213,8 @@ def delete(segment_id: int) -> ResponseReturnValue:
 def export_segment(segment_id: int) -> ResponseReturnValue:
     segment = _segment_or_404(default_shop(db()).id, segment_id)
     try:
-        parse_rules(rules_text(segment.rules))
-    except RuleError as exc:
+        check_rules(segment.rules)
+    except RuleError as exc:  # a segmenter uninstalled since the segment was saved
         flash(_("%(name)s cannot be exported: %(error)s", name=segment.name, error=str(exc)), "error")
         return redirect(url_for("segments.index"))
     return csv_response(segment.shop_id, segment.rules, f"{segment.name}.csv", segment=segment.name)

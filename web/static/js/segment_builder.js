@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  var catalogue, words, fieldsByName, form, textarea, root, live, model;
+  var catalogue, words, fieldsByName, form, textarea, details, root, live, model;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -129,6 +129,7 @@
     root.textContent = "";
     if (model === null) {
       root.appendChild(el("p", {className: "notice builder-json-only", text: words.json_only}));
+      if (details) { details.open = true; }
       return;
     }
     root.appendChild(drawGroup(model, null));
@@ -342,6 +343,8 @@
       redraw();
       announce();
     });
+    details = document.getElementById("rules-json");
+    if (details && !details.querySelector(".field-error")) { details.open = false; }
     readTextarea();
     redraw();
   }
