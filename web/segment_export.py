@@ -75,4 +75,4 @@ def csv_response(shop_id: int, rules: Any, filename: str, segment: str | None = 
 def content_disposition(filename: str) -> str:
     """An attachment header that keeps a Chinese file name (RFC 6266, with an ASCII fallback)."""
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "export.csv"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -54,6 +54,7 @@ def test_the_customer_list_exports_its_filters(login_as, operator, shop_with_cus
     assert 'action="/segments/export"' in page and "导出" in page
     rules = {"all": [{"field": "province", "op": "=", "value": "浙江省"}]}
     assert f'value="{json.dumps(rules, ensure_ascii=False).replace(chr(34), "&#34;")}"' in page
+    assert 'href="/segments/new?rules=%7B%22all%22' in page
     response = client.post("/segments/export", data={"rules": json.dumps(rules),
                                                      "csrf_token": page_token(client, "/customers/")})
     assert {r["platform_id"] for r in read_csv(response)} == {"tb_wang", "tb_zhang"}
@@ -76,3 +77,4 @@ def test_exporting_bad_rules_shows_the_error_and_writes_nothing(login_as, operat
 def test_the_file_name_keeps_chinese_with_an_ascii_fallback():
     assert content_disposition("复购 客户.csv") == (
         "attachment; filename=\"_____.csv\"; filename*=UTF-8''%E5%A4%8D%E8%B4%AD%20%E5%AE%A2%E6%88%B7.csv")
+    assert content_disposition('a/b"c.csv') == "attachment; filename=\"a_b_c.csv\"; filename*=UTF-8''a%2Fb%22c.csv"

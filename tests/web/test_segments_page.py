@@ -208,3 +208,14 @@ def test_another_shops_segment_is_not_found(login_as, admin, shop_with_customers
     session.commit()
     segment_id = session.scalar(select(Segment.id))
     assert login_as(admin).get(f"/segments/{segment_id}").status_code == 404
+
+
+def test_a_name_taken_at_the_same_moment_is_the_same_clear_error(login_as, operator, shop_with_customers, session,
+                                                                 monkeypatch):
+    client = login_as(operator)
+    save(client, "复购客户", REPEAT)
+    monkeypatch.setattr("shopcrm.web.views.segments.name_taken", lambda *args: False)  # the check saw nothing
+    response = save(client, "复购客户", {"all": []})
+    assert response.status_code == 422 and "已存在名为 复购客户 的分群" in text(response)
+    session.rollback()
+    assert [s.rules for s in session.scalars(select(Segment))] == [REPEAT]

@@ -21,6 +21,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -140,7 +141,7 @@ def create() -> ResponseReturnValue:
     segment = Segment(shop_id=shop.id, name=form.name.data, description=form.description.data or "",
                       rules=form.parsed_rules, created_by=_actor().id)
     db().add(segment)
-    return _saved(segment, "segment.create")
+    return _saved(form, segment, "segment.create")
 
 
 @bp.route("/<int:segment_id>", methods=["POST"])
@@ -152,12 +153,18 @@ def update(segment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _builder(form, segment, status=422)
     segment.name, segment.description, segment.rules = form.name.data, form.description.data or "", form.parsed_rules
-    return _saved(segment, "segment.update")
+    return _saved(form, segment, "segment.update")
 
 
-def _saved(segment: Segment, action: str) -> ResponseReturnValue:
+def _saved(form: SegmentForm, segment: Segment, action: str) -> ResponseReturnValue:
     """Count the saved segment (remembering the count), audit, commit, and show it."""
-    db().flush()
+    try:
+        db().flush()
+    except IntegrityError:  # the name was taken between the check and the write
+        db().rollback()
+        form.name.errors = [_("A segment named %(name)s already exists: choose another name.", name=form.name.data)]
+        existing = db().get(Segment, form.segment_id) if form.segment_id else None
+        return _builder(form, existing, status=422)
     count = count_segment(db(), segment)
     audit.record(db(), action, user=_actor(), target=f"segment:{segment.name}",
                  details={"rules": segment.rules, "customers": count}, ip=request.remote_addr)
