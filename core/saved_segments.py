@@ -7,9 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
-from shopcrm.models import Segment
+from shopcrm.models import Customer, Segment
 from shopcrm.registry import get_registry
 from shopcrm.segment_rules import compile_rules, count_matching
+
+SAMPLE_SIZE = 20
 
 
 def known_segmenters() -> set[str]:
@@ -57,3 +59,18 @@ def count_segment(session: Session, segment: Segment) -> int:
     segment.last_count = count_rules(session, segment.shop_id, segment.rules)
     segment.last_counted_at = utcnow()
     return segment.last_count
+
+
+def name_taken(session: Session, shop_id: int, name: str, other_than: int | None = None) -> bool:
+    """True when the shop has a segment called ``name`` (besides the segment ``other_than``)."""
+    query = select(Segment.id).where(Segment.shop_id == shop_id, Segment.name == name.strip())
+    if other_than is not None:
+        query = query.where(Segment.id != other_than)
+    return session.scalar(query.limit(1)) is not None
+
+
+def sample_rules(session: Session, shop_id: int, rules: Any, limit: int = SAMPLE_SIZE) -> list[Customer]:
+    """Up to ``limit`` of the customers matching ``rules``, the latest added first: one query."""
+    condition = compile_rules(rules, known_segmenters())
+    return list(session.scalars(select(Customer).where(Customer.shop_id == shop_id, condition)
+                                .order_by(Customer.id.desc()).limit(limit)))

@@ -147,7 +147,7 @@ def test_a_viewer_sees_no_admin_pages(page: Page, live_url: str, viewer: User) -
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="仪表盘", level=1)).to_be_visible()
     # The core's entries for a viewer, in order; installed plugins may add their own after them.
-    expect(page.locator(".sidebar nav a")).to_contain_text(["仪表盘", "客户", "订单", "导入记录"])
+    expect(page.locator(".sidebar nav a")).to_contain_text(["仪表盘", "客户", "客户分群", "订单", "导入记录"])
     for admin_page in ("插件", "用户", "设置", "API 令牌"):
         expect(page.locator(".sidebar nav").get_by_role("link", name=admin_page, exact=True)).to_have_count(0)
     assert CONSOLE_ERRORS[page] == []

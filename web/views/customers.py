@@ -1,14 +1,17 @@
 """The customer pages: the list (search, filters, keyset pages) and one customer's page.
 
 Every role may look; mobiles are masked for roles that may not see them (``mask_mobile``).
-A customer of another shop is a 404, never a peek.
+A customer of another shop is a 404, never a peek. The list's filters open in the segment
+builder as rules, and roles that may export download the customers they select.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,6 +23,8 @@ from shopcrm.regions import PROVINCES
 from shopcrm.shops import default_shop
 from shopcrm.web.database import db
 from shopcrm.web.order_labels import STATUS_STEPS, status_label, step_label
+from shopcrm.web.rules_input import rules_from_filters
+from shopcrm.web.segment_export import EXPORT_ROLE
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -62,8 +67,10 @@ def index() -> ResponseReturnValue:
     labels = _labels_of([c.id for c in page.rows])
     params = {k: v for k, v in request.args.items() if k not in ("after",) and v}
     template = "customers/_rows.html" if request.headers.get("HX-Request") else "customers/index.html"
+    filter_rules = json.dumps(rules_from_filters(filters), ensure_ascii=False)
     return render_template(template, page=page, query=query, sort=sort, filters=filters, provinces=provinces,
-                           labels=labels, params=params, broken=broken, first_page=not request.args.get("after"))
+                           labels=labels, params=params, broken=broken, first_page=not request.args.get("after"),
+                           filter_rules=filter_rules, can_export=current_user.can(EXPORT_ROLE))
 
 
 def _labels_of(ids: list[int]) -> dict[int, list[CustomerLabel]]:
