@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from shopcrm.jobs.registry import job_kind_label
+
 JOB_KIND_LABELS = {
     "rollups.refresh": _l("Recompute customer totals"),
     "import.run": _l("Import a file"),
+    "labels.refresh": _l("Recompute labels"),
 }
-"""Job kinds the core declares (see :mod:`shopcrm.jobs.core`); a plugin's kinds show by name."""
+"""Job kinds the core declares; a plugin's kinds show the ``label`` given to ``@job``, or their name."""
 
 JOB_STATUS_LABELS = {
     "queued": _l("Waiting"),
@@ -21,6 +24,8 @@ FINAL_STATUSES = frozenset({"finished", "failed"})
 
 def job_label(kind: str) -> str:
     label = JOB_KIND_LABELS.get(kind)
+    if label is None:
+        label = job_kind_label(kind)
     return str(label) if label is not None else kind
 
 

@@ -25,10 +25,14 @@ class JobFunction(Protocol):
 F = TypeVar("F", bound=Callable[..., Any])
 
 _kinds: dict[str, Callable[..., Any]] = {}
+_labels: dict[str, Any] = {}
 
 
-def job(kind: str) -> Callable[[F], F]:
-    """Declare ``kind`` as the job that runs the decorated function."""
+def job(kind: str, label: Any = None) -> Callable[[F], F]:
+    """Declare ``kind`` as the job that runs the decorated function.
+
+    ``label`` is how pages name it (a ``lazy_gettext`` string, so it is translated when shown);
+    without one they show ``kind`` itself."""
 
     def register(func: F) -> F:
         existing = _kinds.get(kind)
@@ -39,6 +43,8 @@ def job(kind: str) -> Callable[[F], F]:
                 f"and {func.__module__}.{func.__qualname__}"
             )
         _kinds[kind] = func
+        if label is not None:
+            _labels[kind] = label
         return func
 
     return register
@@ -53,6 +59,11 @@ def get_job(kind: str) -> Callable[..., Any]:
         return _kinds[kind]
     except KeyError:
         raise LookupError(f"no job kind {kind!r} (known: {', '.join(sorted(_kinds))})") from None
+
+
+def job_kind_label(kind: str) -> Any:
+    """The label ``kind`` was declared with, or ``None``."""
+    return _labels.get(kind)
 
 
 def job_kinds() -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopcrm import audit, plugin_settings
@@ -17,7 +17,6 @@ from shopcrm.labels import last_runs
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
 from shopcrm.web.database import current_config, db
-from shopcrm.web.job_labels import JOB_KIND_LABELS
 from shopcrm.web.views.jobs import render_progress
 from shopcrm_lifecycle import funnel, links, settings_form
 from shopcrm_lifecycle.stages import NAME, LifecycleSegmenter
@@ -25,8 +24,6 @@ from shopcrm_lifecycle.stages import NAME, LifecycleSegmenter
 bp = Blueprint("lifecycle", __name__, template_folder="templates", static_folder="static")
 
 REFRESH_JOB = "labels.refresh"
-JOB_KIND_LABELS.setdefault(REFRESH_JOB, _l("Recompute labels"))
-"""The core names only its own job kinds; the labels job is started from this page."""
 
 
 @bp.route("/")

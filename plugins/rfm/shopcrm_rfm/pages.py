@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopcrm import audit, plugin_settings
@@ -19,7 +19,6 @@ from shopcrm.labels import last_runs
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
 from shopcrm.web.database import current_config, db
-from shopcrm.web.job_labels import JOB_KIND_LABELS
 from shopcrm.web.views.jobs import render_progress
 from shopcrm_rfm import figures, links, members, settings_form
 from shopcrm_rfm.classes import CN8, EN11
@@ -28,8 +27,6 @@ from shopcrm_rfm.segmenter import NAME, RfmSegmenter
 bp = Blueprint("rfm", __name__, template_folder="templates", static_folder="static")
 
 REFRESH_JOB = "labels.refresh"
-JOB_KIND_LABELS.setdefault(REFRESH_JOB, _l("Recompute labels"))
-"""The core names only its own job kinds; the labels job is started from this page."""
 
 
 def model_classes(model: str) -> list[tuple[str, str]]:
