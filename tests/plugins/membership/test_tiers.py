@@ -99,12 +99,12 @@ def test_orders_basis_and_a_shorter_window(session, shop):
 def test_tiers_do_not_go_down_unless_asked(session, shop):
     segmenter = TierSegmenter()
     segmenter.compute(session, shop.id, {}, now=NOW)
-    later = NOW + dt.timedelta(days=300)  # most orders have left the window by then
+    later = NOW + dt.timedelta(days=400)  # every order has left the window by then
     segmenter.compute(session, shop.id, {}, now=later)
     assert tiers(session) == expected_tiers()
     segmenter.compute(session, shop.id, {}, now=later, downgrade=True)
     assert tiers(session) == expected_tiers(now=later)
-    assert tiers(session)["diamond"] == "普通会员"
+    assert set(tiers(session).values()) == {"普通会员"}
 
 
 def test_only_the_given_customers_are_labelled(session, shop):
