@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from shopcrm_membership.rules import MAX_TIERS, Rules
 
@@ -19,7 +19,8 @@ class RulesForm(FlaskForm):
     so that every mistake gets one clear message."""
 
     basis = SelectField(_l("Tiers are measured by"), choices=[
-        ("amount", _l("Amount paid (yuan)")), ("orders", _l("Number of paid orders"))])
+        SelectChoice("amount", _l("Amount paid (yuan)")),
+        SelectChoice("orders", _l("Number of paid orders"))])
     window_days = StringField(_l("Counted over the last … days"), filters=[_strip])
     downgrade_enabled = BooleanField(_l("Lower tiers in the scheduled review"))
     points_per_yuan = StringField(_l("Points per yuan paid"), filters=[_strip])
@@ -62,6 +63,6 @@ class PointsForm(FlaskForm):
     """A manual points change: add or take away (adjust), or spend (redeem), with a reason."""
 
     action = RadioField(_l("Change"), default="adjust", choices=[
-        ("adjust", _l("Adjust (negative to take away)")), ("redeem", _l("Redeem"))])
+        SelectChoice("adjust", _l("Adjust (negative to take away)")), SelectChoice("redeem", _l("Redeem"))])
     points = StringField(_l("Points"), filters=[_strip])
     reason = TextAreaField(_l("Reason"), filters=[_strip])
