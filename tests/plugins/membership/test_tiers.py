@@ -116,3 +116,13 @@ def test_only_the_given_customers_are_labelled(session, shop):
 def test_registered_as_the_label_tier(config):
     segmenter = get_registry().segmenters["tier"]
     assert [info.value for info in segmenter.labels()] == [name for name, _ in DEFAULT_TIERS]
+
+
+def test_segment_rules_can_use_label_tier(session, shop):
+    from shopcrm.saved_segments import count_rules
+
+    TierSegmenter().compute(session, shop.id, {}, now=NOW)
+    session.commit()
+    rule = {"all": [{"field": "label.tier", "op": "in", "value": ["金牌会员", "钻石会员"]}]}
+    expected = sum(1 for value in expected_tiers().values() if value in ("金牌会员", "钻石会员"))
+    assert count_rules(session, shop.id, rule) == expected == 2
