@@ -44,6 +44,7 @@ def handle_order_event(event: OrderEvent, config: Config | None = None) -> None:
         rules = load_rules(session, event.shop_id)
         if event.status in PAID_STATUSES:
             points.earn_for_orders(session, event.shop_id, rules, order_ids=[event.order_id])
-            TierSegmenter().compute(session, event.shop_id, {}, customer_ids=[event.customer_id])
+            TierSegmenter().compute(session, event.shop_id, {}, customer_ids=[event.customer_id],
+                                    rules=rules)
         else:
             points.reverse_for_orders(session, event.shop_id, order_ids=[event.order_id])

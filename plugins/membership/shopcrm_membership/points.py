@@ -16,19 +16,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import DateTime, Executable, Integer, String, and_, bindparam, case, cast, func, literal, null, or_, select
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer, Order, User
 from shopcrm.sources import PAID_STATUSES, OrderStatus
-from shopcrm.sql import in_ids
 from shopcrm_membership.models import ADJUST, EARN, EXPIRE, REDEEM, REVERSE, PointsEntry
 from shopcrm_membership.rules import Rules
-from shopcrm_membership.upsert import upsert_from_select
+from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, upsert_from_select
 
 _PAID = sorted(status.value for status in PAID_STATUSES)
 TAKEN_BACK = (OrderStatus.REFUNDED.value, OrderStatus.CLOSED.value)
@@ -57,18 +57,41 @@ class Change:
     reason: str
 
 
-def _add_months(moment: Any, months: int, dialect: str) -> Any:
+def _add_months(moment: Any, dialect: str) -> Any:
+    """``moment`` plus the ``months`` parameter (``month_shift`` on SQLite: ``+12 months``)."""
     if dialect == "postgresql":
-        return moment + func.make_interval(0, months)
-    return func.datetime(moment, f"+{months} months")
+        return moment + func.make_interval(0, bindparam("months", type_=Integer))
+    return func.datetime(moment, bindparam("month_shift", type_=String))
 
 
-def _whole_points(amount: Any, rate: int, dialect: str) -> Any:
-    """Whole points for an amount in yuan, rounded down."""
+def _whole_points(amount: Any, dialect: str) -> Any:
+    """Whole points for an amount in yuan at the ``rate`` parameter, rounded down."""
+    rate = bindparam("rate", type_=Integer)
     if dialect == "postgresql":
         return cast(func.floor(amount * rate), Integer)
     # SQLite keeps amounts as floating point: round to the cent before truncating.
     return cast(func.round(amount * rate, 2), Integer)
+
+
+def _months_params(rules: Rules, dialect: str) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {"months": rules.points_expiry_months}
+    return {"month_shift": f"+{rules.points_expiry_months} months"}
+
+
+@lru_cache(maxsize=None)
+def _earn_statement(dialect: str, scoped: bool, expiring: bool) -> Executable:
+    points = _whole_points(Order.paid_amount - Order.refund_amount, dialect)
+    paid_at = func.coalesce(Order.paid_at, Order.created_at)
+    expires = _add_months(paid_at, dialect) if expiring else null()
+    earned = select(PointsEntry.id).where(PointsEntry.order_id == Order.id, PointsEntry.kind == EARN)
+    rows = select(Order.shop_id, Order.customer_id, literal(EARN), points, Order.id, expires,
+                  bindparam("now", type_=DateTime())).where(
+        Order.shop_id == bindparam("shop_id", type_=Integer), Order.status.in_(_PAID), points > 0,
+        ~earned.exists())
+    if scoped:
+        rows = rows.where(in_ids_param(Order.id, dialect))
+    return upsert_from_select(dialect, PointsEntry.__table__, _COLUMNS, rows, conflict=["order_id", "kind"])
 
 
 def earn_for_orders(session: Session, shop_id: int, rules: Rules,
@@ -79,30 +102,18 @@ def earn_for_orders(session: Session, shop_id: int, rules: Rules,
     if rules.points_per_yuan == 0:
         return
     dialect = session.get_bind().dialect.name
-    now = now or utcnow()
-    points = _whole_points(Order.paid_amount - Order.refund_amount, rules.points_per_yuan, dialect)
-    paid_at = func.coalesce(Order.paid_at, Order.created_at)
-    expires = (_add_months(paid_at, rules.points_expiry_months, dialect)
-               if rules.points_expiry_months else literal(None, PointsEntry.expires_at.type))
-    earned = select(PointsEntry.id).where(PointsEntry.order_id == Order.id, PointsEntry.kind == EARN)
-    rows = select(Order.shop_id, Order.customer_id, literal(EARN), points, Order.id, expires,
-                  literal(now)).where(Order.shop_id == shop_id, Order.status.in_(_PAID),
-                                      points > 0, ~earned.exists())
+    expiring = rules.points_expiry_months > 0
+    params: dict[str, Any] = {"shop_id": shop_id, "rate": rules.points_per_yuan, "now": now or utcnow()}
+    if expiring:
+        params.update(_months_params(rules, dialect))
     if order_ids is not None:
-        rows = rows.where(in_ids(Order.id, order_ids, dialect))
-    upsert_from_select(session, PointsEntry.__table__, _COLUMNS, rows, conflict=["order_id", "kind"])
+        params[IDS] = ids_value(order_ids, dialect)
+    session.execute(_earn_statement(dialect, order_ids is not None, expiring), params)
 
 
-def reverse_for_orders(session: Session, shop_id: int, order_ids: Iterable[int] | None = None,
-                       now: dt.datetime | None = None) -> None:
-    """Take back the points of every refunded or closed order that earned some, once.
-
-    Only what the customer still has is taken back: points already spent or expired are not
-    (so a balance never goes below zero through a refund). Several orders of one customer
-    refunded at once share the balance in order-id order.
-    """
-    dialect = session.get_bind().dialect.name
-    now = now or utcnow()
+@lru_cache(maxsize=None)
+def _reverse_statement(dialect: str, scoped: bool) -> Executable:
+    shop_id = bindparam("shop_id", type_=Integer)
     earn = PointsEntry.__table__.alias("earn")
     ledger = PointsEntry.__table__.alias("ledger")
     balances = (select(ledger.c.customer_id, func.sum(ledger.c.points).label("balance"))
@@ -119,14 +130,29 @@ def reverse_for_orders(session: Session, shop_id: int, order_ids: Iterable[int] 
         .where(earn.c.shop_id == shop_id, earn.c.kind == EARN, Order.status.in_(TAKEN_BACK),
                ~reversed_.exists())
     )
-    if order_ids is not None:
-        candidates = candidates.where(in_ids(earn.c.order_id, order_ids, dialect))
+    if scoped:
+        candidates = candidates.where(in_ids_param(earn.c.order_id, dialect))
     c = candidates.subquery("candidates")
     taken = case((c.c.available <= 0, 0), (c.c.available < c.c.points, c.c.available),
                  else_=c.c.points)
     rows = select(c.c.shop_id, c.c.customer_id, literal(REVERSE), -taken, c.c.order_id,
-                  c.c.expires_at, literal(now)).where(c.c.order_id.is_not(None))
-    upsert_from_select(session, PointsEntry.__table__, _COLUMNS, rows, conflict=["order_id", "kind"])
+                  c.c.expires_at, bindparam("now", type_=DateTime())).where(c.c.order_id.is_not(None))
+    return upsert_from_select(dialect, PointsEntry.__table__, _COLUMNS, rows, conflict=["order_id", "kind"])
+
+
+def reverse_for_orders(session: Session, shop_id: int, order_ids: Iterable[int] | None = None,
+                       now: dt.datetime | None = None) -> None:
+    """Take back the points of every refunded or closed order that earned some, once.
+
+    Only what the customer still has is taken back: points already spent or expired are not
+    (so a balance never goes below zero through a refund). Several orders of one customer
+    refunded at once share the balance in order-id order.
+    """
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"shop_id": shop_id, "now": now or utcnow()}
+    if order_ids is not None:
+        params[IDS] = ids_value(order_ids, dialect)
+    session.execute(_reverse_statement(dialect, order_ids is not None), params)
 
 
 def expire_points(session: Session, shop_id: int, now: dt.datetime | None = None) -> int:

@@ -22,5 +22,6 @@ def review_shop(session: Session, shop_id: int, now: dt.datetime | None = None) 
     rules = load_rules(session, shop_id)
     points.earn_for_orders(session, shop_id, rules, now=now)
     points.reverse_for_orders(session, shop_id, now=now)
-    labelled = TierSegmenter().compute(session, shop_id, {}, now=now, downgrade=rules.downgrade_enabled)
+    labelled = TierSegmenter().compute(session, shop_id, {}, now=now, downgrade=rules.downgrade_enabled,
+                                       rules=rules)
     return {"customers": labelled, "downgrades": rules.downgrade_enabled}
