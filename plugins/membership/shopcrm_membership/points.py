@@ -28,7 +28,7 @@ from shopcrm.models import Customer, Order, User
 from shopcrm.sources import PAID_STATUSES, OrderStatus
 from shopcrm_membership.models import ADJUST, EARN, EXPIRE, REDEEM, REVERSE, PointsEntry
 from shopcrm_membership.rules import Rules
-from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, upsert_from_select
+from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
 
 _PAID = sorted(status.value for status in PAID_STATUSES)
 TAKEN_BACK = (OrderStatus.REFUNDED.value, OrderStatus.CLOSED.value)
@@ -87,8 +87,7 @@ def _earn_statement(dialect: str, scoped: bool, expiring: bool) -> Executable:
     earned = select(PointsEntry.id).where(PointsEntry.order_id == Order.id, PointsEntry.kind == EARN)
     rows = select(Order.shop_id, Order.customer_id, literal(EARN), points, Order.id, expires,
                   bindparam("now", type_=DateTime())).where(
-        Order.shop_id == bindparam("shop_id", type_=Integer), Order.status.in_(_PAID), points > 0,
-        ~earned.exists())
+        shop_is(Order.shop_id, scoped), Order.status.in_(_PAID), points > 0, ~earned.exists())
     if scoped:
         rows = rows.where(in_ids_param(Order.id, dialect))
     return upsert_from_select(dialect, PointsEntry.__table__, _COLUMNS, rows, conflict=["order_id", "kind"])
@@ -113,11 +112,14 @@ def earn_for_orders(session: Session, shop_id: int, rules: Rules,
 
 @lru_cache(maxsize=None)
 def _reverse_statement(dialect: str, scoped: bool) -> Executable:
-    shop_id = bindparam("shop_id", type_=Integer)
     earn = PointsEntry.__table__.alias("earn")
     ledger = PointsEntry.__table__.alias("ledger")
-    balances = (select(ledger.c.customer_id, func.sum(ledger.c.points).label("balance"))
-                .where(ledger.c.shop_id == shop_id).group_by(ledger.c.customer_id).subquery("balances"))
+    balances = select(ledger.c.customer_id, func.sum(ledger.c.points).label("balance")).where(
+        shop_is(ledger.c.shop_id, scoped))
+    if scoped:  # only the customers of these orders
+        balances = balances.where(ledger.c.customer_id.in_(
+            select(Order.customer_id).where(in_ids_param(Order.id, dialect))))
+    balances = balances.group_by(ledger.c.customer_id).subquery("balances")
     reversed_ = select(PointsEntry.id).where(PointsEntry.order_id == earn.c.order_id,
                                              PointsEntry.kind == REVERSE)
     before = func.sum(earn.c.points).over(partition_by=earn.c.customer_id,
@@ -127,7 +129,7 @@ def _reverse_statement(dialect: str, scoped: bool) -> Executable:
                (func.coalesce(balances.c.balance, 0) - before).label("available"))
         .join(Order, Order.id == earn.c.order_id)
         .outerjoin(balances, balances.c.customer_id == earn.c.customer_id)
-        .where(earn.c.shop_id == shop_id, earn.c.kind == EARN, Order.status.in_(TAKEN_BACK),
+        .where(shop_is(earn.c.shop_id, scoped), earn.c.kind == EARN, Order.status.in_(TAKEN_BACK),
                ~reversed_.exists())
     )
     if scoped:

@@ -24,7 +24,7 @@ from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
 from shopcrm.sql import json_object
 from shopcrm_membership.rules import DEFAULT_TIERS, Rules, load_rules
-from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, upsert_from_select
+from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
 
 NAME = "tier"
 _PAID = sorted(status.value for status in PAID_STATUSES)
@@ -38,7 +38,7 @@ def window_measures(dialect: str, scoped: bool) -> Any:
             func.round(func.sum(Order.paid_amount - Order.refund_amount), 2).label("paid"),
             func.count().label("orders"),
         )
-        .where(Order.shop_id == bindparam("shop_id", type_=Integer), Order.status.in_(_PAID),
+        .where(shop_is(Order.shop_id, scoped), Order.status.in_(_PAID),
                func.coalesce(Order.paid_at, Order.created_at) >= bindparam("since", type_=DateTime()))
         .group_by(Order.customer_id)
     )
@@ -51,7 +51,6 @@ def window_measures(dialect: str, scoped: bool) -> Any:
 def _statements(dialect: str, tiers: int, basis: str, downgrade: bool, scoped: bool) -> tuple[Any, Any]:
     """The labelling ``INSERT … SELECT … ON CONFLICT`` and the count that follows it, for one
     shape of rules; thresholds (``t1`` …) and names (``name0`` …) are parameters."""
-    shop_id = bindparam("shop_id", type_=Integer)
     names = [bindparam(f"name{i}", type_=String) for i in range(tiers)]
     thresholds = [bindparam(f"t{i}", type_=Numeric(14, 2)) for i in range(tiers)]
     measures = window_measures(dialect, scoped)
@@ -71,10 +70,10 @@ def _statements(dialect: str, tiers: int, basis: str, downgrade: bool, scoped: b
         .select_from(Customer)
         .outerjoin(measures, measures.c.customer_id == Customer.id)
         .outerjoin(current, and_(current.c.customer_id == Customer.id, current.c.segmenter == NAME))
-        .where(Customer.shop_id == shop_id)
+        .where(shop_is(Customer.shop_id, scoped))
     )
     counted = select(func.count()).select_from(CustomerLabel).where(
-        CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
+        shop_is(CustomerLabel.shop_id, scoped), CustomerLabel.segmenter == NAME)
     if scoped:
         rows = rows.where(in_ids_param(Customer.id, dialect))
         counted = counted.where(in_ids_param(CustomerLabel.customer_id, dialect))

@@ -42,3 +42,10 @@ def upsert_from_select(dialect: str, table: Table, columns: Sequence[str], rows:
             set_={name: statement.excluded[name] for name in update},
         )
     return statement.on_conflict_do_nothing(index_elements=list(conflict))
+
+
+def shop_is(column: Any, scoped: bool) -> ColumnElement[bool]:
+    """``column = :shop_id``; for statements scoped to a few ids, written so that the
+    database looks rows up by those ids instead of reading the whole shop through an index
+    on the shop (SQLite would otherwise prefer that index)."""
+    return (column + 0 if scoped else column) == bindparam("shop_id", type_=Integer)
