@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -30,6 +32,9 @@ from shopcrm_membership.tiers import NAME as TIER, tier_of
 bp = Blueprint("membership", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
+MAX_CHANGE = 1_000_000
+"""The most points one manual change may add, take away or redeem."""
+WHOLE = re.compile(r"-?\d{1,9}")
 JOBS = {"review": REVIEW, "expire": EXPIRE}
 
 
@@ -124,12 +129,13 @@ def change_points(customer_id: int) -> ResponseReturnValue:
     form = PointsForm()
     if form.validate_on_submit():
         raw = (form.points.data or "").strip()
-        number = int(raw) if raw.lstrip("-").isdigit() else None
+        number = int(raw) if WHOLE.fullmatch(raw) else None
         rules_now = load_rules(session, shop.id)
         user = current_user._get_current_object()
         try:
-            if number is None:
-                form.points.errors = [_("The points are a whole number.")]
+            if number is None or abs(number) > MAX_CHANGE:
+                form.points.errors = [_("The points are a whole number from -%(max)d to %(max)d.",
+                                        max=MAX_CHANGE)]
                 raise _Invalid()
             if form.action.data == "redeem":
                 entry = points.redeem(session, customer, number, form.reason.data or "", rules_now, user)

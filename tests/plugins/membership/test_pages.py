@@ -134,6 +134,10 @@ def test_points_are_changed_with_a_reason(login_as, viewer, operator, session, m
     missing = text(client.post(url, data={"action": "adjust", "points": "50", "reason": " ",
                                           "csrf_token": token}))
     assert "请填写原因" in missing
+    for bad in ("--5", "1.5", "abc", "2000000"):
+        wrong = text(client.post(url, data={"action": "adjust", "points": bad, "reason": "补偿",
+                                            "csrf_token": token}))
+        assert "积分须为 -1000000 到 1000000 之间的整数" in wrong, bad
     too_many = text(client.post(url, data={"action": "redeem", "points": "601", "reason": "兑换",
                                            "csrf_token": token}))
     assert "积分不足" in too_many
