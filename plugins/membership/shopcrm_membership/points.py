@@ -20,7 +20,8 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Executable, Integer, String, and_, bindparam, case, cast, func, literal, null, or_, select
+from sqlalchemy import (DateTime, Executable, Integer, String, and_, bindparam, case, cast, func, literal, null,
+                        or_, select)
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from shopcrm import audit
 from shopcrm.jobs import enqueue, job_status
@@ -26,7 +27,8 @@ from shopcrm.web.views.jobs import render_progress
 from shopcrm_membership import points
 from shopcrm_membership.forms import PointsForm, RulesForm
 from shopcrm_membership.jobs import EXPIRE, REVIEW
-from shopcrm_membership.rules import RulesError, check_rules, load_rules, save_rules
+from shopcrm_membership.models import PointsEntry
+from shopcrm_membership.rules import Rules, RulesError, check_rules, load_rules, save_rules
 from shopcrm_membership.tiers import NAME as TIER, tier_of
 
 bp = Blueprint("membership", __name__, template_folder="templates")
@@ -128,37 +130,32 @@ def change_points(customer_id: int) -> ResponseReturnValue:
         abort(404)
     form = PointsForm()
     if form.validate_on_submit():
-        raw = (form.points.data or "").strip()
-        number = int(raw) if WHOLE.fullmatch(raw) else None
-        rules_now = load_rules(session, shop.id)
-        user = current_user._get_current_object()
-        try:
-            if number is None or abs(number) > MAX_CHANGE:
-                form.points.errors = [_("The points are a whole number from -%(max)d to %(max)d.",
-                                        max=MAX_CHANGE)]
-                raise _Invalid()
-            if form.action.data == "redeem":
-                entry = points.redeem(session, customer, number, form.reason.data or "", rules_now, user)
-            else:
-                entry = points.adjust(session, customer, points.Change(number, form.reason.data or ""),
-                                      rules_now, user)
-        except points.PointsError as exc:
-            form[exc.field].errors = [str(exc.message)]
-        except _Invalid:
-            pass
-        else:
-            audit.record(session, f"membership.points.{entry.kind}", user=user,
+        entry = _apply(form, session, customer, load_rules(session, shop.id))
+        if entry is not None:
+            audit.record(session, f"membership.points.{entry.kind}", user=current_user._get_current_object(),
                          target=f"customer:{customer.id}",
                          details={"points": entry.points, "reason": entry.reason},
                          ip=request.remote_addr)
             session.commit()
             flash(_("Points changed by %(points)d.", points=entry.points), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
-    balance = points.balance(session, customer.id)
-    session.rollback()
-    return render_template("membership/points.html", form=form, customer=customer, balance=balance,
-                           tier=tier_of(session, customer.id))
+    session.rollback()  # nothing was changed; let go of the customer's row lock
+    return render_template("membership/points.html", form=form, customer=customer,
+                           balance=points.balance(session, customer.id), tier=tier_of(session, customer.id))
 
 
-class _Invalid(Exception):
-    """A form field already carries its error."""
+def _apply(form: PointsForm, session: Session, customer: Customer, rules: Rules) -> PointsEntry | None:
+    """Make the change the form asks for; or put why it cannot be made on the field at fault."""
+    raw = (form.points.data or "").strip()
+    if not WHOLE.fullmatch(raw) or abs(int(raw)) > MAX_CHANGE:
+        form.points.errors = [_("The points are a whole number from -%(max)d to %(max)d.", max=MAX_CHANGE)]
+        return None
+    user = current_user._get_current_object()
+    reason = form.reason.data or ""
+    try:
+        if form.action.data == "redeem":
+            return points.redeem(session, customer, int(raw), reason, rules, user)
+        return points.adjust(session, customer, points.Change(int(raw), reason), rules, user)
+    except points.PointsError as exc:
+        form[exc.field].errors = [str(exc.message)]
+        return None
