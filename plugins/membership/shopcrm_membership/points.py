@@ -29,7 +29,7 @@ from shopcrm.models import Customer, Order, User
 from shopcrm.sources import PAID_STATUSES, OrderStatus
 from shopcrm_membership.models import ADJUST, EARN, EXPIRE, REDEEM, REVERSE, PointsEntry
 from shopcrm_membership.rules import Rules
-from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
+from shopcrm_membership.sql import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
 
 _PAID = sorted(status.value for status in PAID_STATUSES)
 TAKEN_BACK = (OrderStatus.REFUNDED.value, OrderStatus.CLOSED.value)

@@ -24,7 +24,7 @@ from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
 from shopcrm.sql import json_object
 from shopcrm_membership.rules import DEFAULT_TIERS, Rules, load_rules
-from shopcrm_membership.upsert import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
+from shopcrm_membership.sql import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
 
 NAME = "tier"
 _PAID = sorted(status.value for status in PAID_STATUSES)

@@ -1,4 +1,4 @@
-"""SQL pieces the membership statements share, on SQLite and PostgreSQL.
+"""SQL building blocks of the membership statements, on SQLite and PostgreSQL.
 
 The statements are built once per shape and cached (see :func:`functools.lru_cache` in the
 modules using these), with every value a bound parameter, so that an order event costs a few
