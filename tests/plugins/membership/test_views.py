@@ -155,5 +155,6 @@ def test_the_customer_page_has_the_membership_panel(login_as, viewer, operator, 
     page = text(login_as(viewer).get(url))
     assert 'id="membership-panel"' in page and "铜牌会员" in page and "积分记录" in page
     assert 'id="membership-points">600<' in page and "获得" in page
+    assert "近 365 天实付 ¥600.00" in page and "再消费 ¥1400.00 可升为银牌会员" in page
     assert "调整或兑换积分" not in page  # viewers may not change points
     assert "调整或兑换积分" in text(login_as(operator).get(url))
