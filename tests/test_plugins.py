@@ -122,6 +122,7 @@ def test_a_yielding_hook_that_fails_midway_is_isolated(config, tmp_path, monkeyp
             yield "first"
             raise KeyError("midway")
     """)
+    monkeypatch.setenv("SHOPCRM_PLUGINS", "")  # only the loose file: installed plugins have migrations too
     monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(tmp_path / "loose"))
     from shopcrm.plugins import reset_plugin_manager
 
@@ -175,6 +176,7 @@ def test_tryfirst_and_trylast_order_call_each(config, tmp_path, monkeypatch):
             def register_migrations():
                 return None
         """)
+    monkeypatch.setenv("SHOPCRM_PLUGINS", "")  # only the loose files, not the installed plugins
     monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(tmp_path / "loose"))
     from shopcrm.plugins import reset_plugin_manager
 

@@ -1,0 +1,75 @@
+"""Order events raise a tier at once; the review lowers tiers only when the shop enables it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from conftest import customer_id
+from shopcrm.db import utcnow
+from shopcrm.models import CustomerLabel
+from shopcrm.sources import OrderEvent, OrderStatus
+from shopcrm_membership.events import is_relevant
+from shopcrm_membership.review import review_shop
+from shopcrm_membership.rules import check_rules, save_rules
+
+
+def tier(session, nick: str) -> str | None:
+    session.commit()  # end any read transaction, to see what the event handlers wrote
+    return session.scalar(select(CustomerLabel.value).where(
+        CustomerLabel.customer_id == customer_id(session, nick), CustomerLabel.segmenter == "tier"))
+
+
+def test_a_paid_order_raises_the_tier_at_once(session, feed):
+    feed("t1", "amy", "pending_payment", "600")
+    assert tier(session, "amy") is None
+    feed("t1", "amy", "paid", "600")
+    assert tier(session, "amy") == "铜牌会员"
+    feed("t2", "amy", "completed", "1400")
+    assert tier(session, "amy") == "银牌会员"
+
+
+def test_a_refund_does_not_lower_the_tier_by_itself(session, feed):
+    feed("t1", "amy", "paid", "2500")
+    feed("t1", "amy", "refunded", "2500", refund="2500")
+    assert tier(session, "amy") == "银牌会员"
+
+
+def test_the_review_lowers_tiers_only_when_enabled(session, shop, feed):
+    feed("t1", "amy", "paid", "2500", paid_at=utcnow() - dt.timedelta(days=10))
+    feed("t2", "bob", "paid", "600", paid_at=utcnow() - dt.timedelta(days=10))
+    feed("t1", "amy", "refunded", "2500", refund="2500")
+    later = utcnow() + dt.timedelta(days=400)
+    review_shop(session, shop.id, now=later)
+    session.commit()
+    assert (tier(session, "amy"), tier(session, "bob")) == ("银牌会员", "铜牌会员")
+    save_rules(session, shop.id, check_rules({"downgrade_enabled": True}))
+    session.commit()
+    result = review_shop(session, shop.id, now=later)
+    session.commit()
+    assert result["downgrades"] is True
+    assert (tier(session, "amy"), tier(session, "bob")) == ("普通会员", "普通会员")
+
+
+def test_the_review_labels_customers_without_events(session, shop, feed):
+    from shopcrm.models import Customer
+
+    session.add(Customer(shop_id=shop.id, platform_id="quiet"))
+    session.commit()
+    assert review_shop(session, shop.id)["customers"] == 1
+    session.commit()
+    assert tier(session, "quiet") == "普通会员"
+
+
+def event(status: str, previous: str | None) -> OrderEvent:
+    return OrderEvent(kind=f"order.{status}", shop_id=1, order_id=1, customer_id=1,
+                      status=OrderStatus(status), previous_status=OrderStatus(previous) if previous else None,
+                      occurred_at=utcnow())
+
+
+def test_only_events_that_can_change_points_or_tiers_do_work():
+    assert is_relevant(event("paid", None)) and is_relevant(event("paid", "pending_payment"))
+    assert is_relevant(event("refunded", "shipped")) and is_relevant(event("closed", "paid"))
+    assert not is_relevant(event("shipped", "paid"))  # already counted when paid
+    assert not is_relevant(event("pending_payment", None))
+    assert not is_relevant(event("closed", "pending_payment"))
