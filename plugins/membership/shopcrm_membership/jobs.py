@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from shopcrm.db import session_scope
 from shopcrm.jobs import Progress, job
+from shopcrm.schedule import daily
 from shopcrm_membership import points
 from shopcrm_membership.review import review_shop
 
@@ -12,7 +15,7 @@ REVIEW = "membership.review"
 EXPIRE = "membership.expire_points"
 
 
-@job(REVIEW)
+@job(REVIEW, label=_l("Review membership tiers"))
 def review(progress: Progress, shop_id: int) -> dict[str, Any]:
     """Bring points and tiers of one shop up to date (downgrades only when switched on)."""
     progress.update(done=0, total=1, message="reviewing tiers", force=True)
@@ -22,7 +25,7 @@ def review(progress: Progress, shop_id: int) -> dict[str, Any]:
     return result
 
 
-@job(EXPIRE)
+@job(EXPIRE, label=_l("Expire lapsed points"))
 def expire(progress: Progress, shop_id: int) -> dict[str, Any]:
     """Write expiry entries for points that have lapsed in one shop."""
     progress.update(done=0, total=1, message="expiring points", force=True)
@@ -30,3 +33,7 @@ def expire(progress: Progress, shop_id: int) -> dict[str, Any]:
         customers = points.expire_points(session, shop_id)
     progress.advance(message="done")
     return {"customers": customers}
+
+
+daily(REVIEW, hour=4)
+daily(EXPIRE, hour=4)

@@ -10,18 +10,16 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
-from shopcrm_membership import points
 from shopcrm_membership.rules import load_rules
 from shopcrm_membership.tiers import TierSegmenter
 
 
 def review_shop(session: Session, shop_id: int, now: dt.datetime | None = None) -> dict[str, int | bool]:
     """Earn and reverse points for every order that needs it, then recompute every tier,
-    lowering tiers only when the shop has switched downgrades on. Set-based throughout."""
+    lowering tiers only when the shop has switched downgrades on (the tier run settles the
+    points first). Set-based throughout."""
     now = now or utcnow()
     rules = load_rules(session, shop_id)
-    points.earn_for_orders(session, shop_id, rules, now=now)
-    points.reverse_for_orders(session, shop_id, now=now)
     labelled = TierSegmenter().compute(session, shop_id, {}, now=now, downgrade=rules.downgrade_enabled,
                                        rules=rules)
     return {"customers": labelled, "downgrades": rules.downgrade_enabled}

@@ -104,6 +104,7 @@ class TierSegmenter(Segmenter):
         rules = rules or load_rules(session, shop_id, config)
         dialect = session.get_bind().dialect.name
         now = now or utcnow()
+        settle_points(session, shop_id, rules, customer_ids, now)
         params: dict[str, Any] = {"shop_id": shop_id, "now": now,
                                   "since": now - dt.timedelta(days=rules.window_days)}
         for index, tier in enumerate(rules.tiers):
@@ -115,6 +116,29 @@ class TierSegmenter(Segmenter):
                                       customer_ids is not None)
         session.execute(upsert, params)
         return int(session.scalar(counted, params) or 0)
+
+
+def settle_points(session: Session, shop_id: int, rules: Rules, customer_ids: Iterable[int] | None,
+                  now: dt.datetime) -> None:
+    """Earn and take back the points of the orders of ``customer_ids`` (or of the whole shop).
+
+    Tiers and points both follow the paid orders, so a tier run settles points first: the run
+    the core makes after each import (for the customers it touched) and every day (for all)
+    keeps the ledger current for orders whose events were history (see
+    :mod:`shopcrm_membership.events`). Once per order, like the events themselves."""
+    from shopcrm.sql import in_ids
+
+    from shopcrm_membership import points
+
+    order_ids = None
+    if customer_ids is not None:
+        dialect = session.get_bind().dialect.name
+        order_ids = list(session.scalars(select(Order.id).where(
+            Order.shop_id == shop_id, in_ids(Order.customer_id, list(customer_ids), dialect))))
+        if not order_ids:
+            return
+    points.earn_for_orders(session, shop_id, rules, order_ids=order_ids, now=now)
+    points.reverse_for_orders(session, shop_id, order_ids=order_ids, now=now)
 
 
 def tier_of(session: Session, customer_id: int) -> str | None:

@@ -18,10 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "web"))
 
 from shopcrm.accounts import create_user  # noqa: E402
 from shopcrm.config import Config  # noqa: E402
+from shopcrm.db import session_factory, utcnow  # noqa: E402
 from shopcrm.ingest import Ingestor  # noqa: E402
 from shopcrm.models import Customer, Order, Shop, User  # noqa: E402
 from shopcrm.sources import CustomerRecord, OrderRecord, OrderStatus  # noqa: E402
 from shopcrm.web import create_app  # noqa: E402
+from shopcrm_membership.events import FRESH  # noqa: E402
+from shopcrm_membership.tiers import TierSegmenter  # noqa: E402
 from web_support import PASSWORD, login  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 22, 12, 0)
@@ -45,11 +48,13 @@ Feed = Callable[..., None]
 
 @pytest.fixture
 def feed(engine: Engine, shop: Shop) -> Feed:
-    """Ingest one order (as an import would, raising the order events)."""
+    """Ingest one order as an import would: raising the order events, and, for an order of more
+    than a day ago (history, which the events leave alone), the tier run the core makes after
+    an import for the customers it touched."""
 
     def ingest(order_id: str, nick: str, status: str, paid: str = "0", refund: str = "0",
                paid_at: dt.datetime | None = None, mobile: str | None = None) -> None:
-        when = (paid_at or ago(1)).replace(tzinfo=dt.UTC)
+        when = (paid_at or utcnow() - dt.timedelta(hours=12)).replace(tzinfo=dt.UTC)  # fresh: within a day
         record = OrderRecord(
             platform_order_id=order_id, status=OrderStatus(status),
             customer=CustomerRecord(platform_id=nick, mobile=mobile),
@@ -57,6 +62,12 @@ def feed(engine: Engine, shop: Shop) -> Feed:
             created_at=when, paid_at=when if status != "pending_payment" else None,
         )
         Ingestor(engine, shop.id).feed([record])
+        if when.replace(tzinfo=None) < utcnow() - FRESH:
+            with session_factory(engine, write=True)() as session:
+                cid = session.scalar(select(Customer.id).where(Customer.shop_id == shop.id,
+                                                               Customer.platform_id == nick))
+                TierSegmenter().compute(session, shop.id, {}, customer_ids=[cid])
+                session.commit()
 
     return ingest
 

@@ -73,3 +73,34 @@ def test_only_events_that_can_change_points_or_tiers_do_work():
     assert not is_relevant(event("shipped", "paid"))  # already counted when paid
     assert not is_relevant(event("pending_payment", None))
     assert not is_relevant(event("closed", "pending_payment"))
+
+
+def test_history_is_left_to_the_tier_run_after_the_import():
+    old = OrderEvent(kind="order.paid", shop_id=1, order_id=1, customer_id=1, status=OrderStatus.PAID,
+                     previous_status=None, occurred_at=utcnow() - dt.timedelta(days=3))
+    assert not is_relevant(old)
+
+
+def test_an_imported_year_of_orders_earns_points_and_tiers_in_the_run_after_the_import(
+        session, shop, config, tmp_path):
+    from click.testing import CliRunner
+
+    from shopcrm.cli import build_cli
+    from shopcrm_membership.points import balance
+
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "order_id,customer_id,status,paid_amount,refund_amount,created_at,paid_at\n"
+        "H1,amy,completed,2500.00,0,2026-03-01 10:00:00,2026-03-01 10:01:00\n"
+        "H2,amy,completed,300.40,0,2026-05-01 10:00:00,2026-05-01 10:01:00\n"
+        "H3,bob,refunded,600.00,600.00,2026-06-01 10:00:00,2026-06-01 10:01:00\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(build_cli(), ["import", "orders", str(path), "--preset", "generic",
+                                              "--shop", shop.name, "--json"])
+    assert result.exit_code == 0, result.output
+    session.commit()
+    # No event was fresh, so none was handled one by one: the tier run after the import did it.
+    assert balance(session, customer_id(session, "amy")) == 2800
+    assert balance(session, customer_id(session, "bob")) == 0
+    assert tier(session, "amy") == "银牌会员"
+    assert tier(session, "bob") == "普通会员"
