@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Integer, bindparam, cast, func, literal, select
+from sqlalchemy import ColumnElement, Executable, Integer, Select, Table, bindparam, cast, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+
+IDS = "ids"
+"""The parameter name :func:`in_ids_param` binds."""
 
 
 def in_ids(column: Any, ids: Iterable[int], dialect: str) -> ColumnElement[bool]:
@@ -16,6 +20,34 @@ def in_ids(column: Any, ids: Iterable[int], dialect: str) -> ColumnElement[bool]
     if dialect == "postgresql":
         return column == func.any(bindparam("ids", values, type_=ARRAY(Integer)))
     return column.in_(select(func.json_each(literal(json.dumps(values))).table_valued("value").c.value))
+
+
+def in_ids_param(column: Any, dialect: str) -> ColumnElement[bool]:
+    """``column IN (:ids)`` with the ids as one parameter named :data:`IDS` (its value from
+    :func:`ids_value`), for statements compiled once and executed with different ids."""
+    if dialect == "postgresql":
+        return column == func.any(bindparam(IDS, type_=ARRAY(Integer)))
+    return column.in_(select(func.json_each(bindparam(IDS)).table_valued("value").c.value))
+
+
+def ids_value(ids: Iterable[int], dialect: str) -> Any:
+    """The value of the ``ids`` parameter for :func:`in_ids_param`."""
+    values = sorted({int(i) for i in ids})
+    return values if dialect == "postgresql" else json.dumps(values)
+
+
+def upsert_from_select(dialect: str, table: Table, columns: Sequence[str], rows: Select[Any],
+                       conflict: Sequence[str], update: Sequence[str] = ()) -> Executable:
+    """``INSERT INTO table (columns) SELECT rows``; a row clashing on the unique ``conflict``
+    columns updates ``update`` from the new row instead, or is skipped when ``update`` is empty."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.from_select(list(columns), rows)
+    if update:
+        return statement.on_conflict_do_update(
+            index_elements=list(conflict),
+            set_={name: statement.excluded[name] for name in update},
+        )
+    return statement.on_conflict_do_nothing(index_elements=list(conflict))
 
 
 def whole_days_since(moment: dt.datetime, column: Any, dialect: str) -> ColumnElement[int]:

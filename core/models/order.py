@@ -14,7 +14,9 @@ class Order(Base):
     __tablename__ = "order"
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_order_id"),
-        Index("ix_order_customer", "customer_id"),
+        # A customer's orders, and what RFM and tiers add up over them, read from the index alone.
+        Index("ix_order_customer_paid", "customer_id", "status", "paid_at", "created_at", "paid_amount",
+              "refund_amount"),
         Index("ix_order_shop_created", "shop_id", "created_at"),
     )
 

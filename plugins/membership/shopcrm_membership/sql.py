@@ -6,42 +6,13 @@ executions of already compiled SQL rather than building the statements anew each
 """
 from __future__ import annotations
 
-import json
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Integer, Select, Table, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Integer, bindparam
 
-IDS = "ids"
+from shopcrm.sql import IDS, ids_value, in_ids_param, upsert_from_select
 
-
-def in_ids_param(column: Any, dialect: str) -> ColumnElement[bool]:
-    """``column IN (:ids)`` with the ids as one parameter (see :func:`ids_value`): an array on
-    PostgreSQL, a JSON list read with ``json_each`` on SQLite."""
-    if dialect == "postgresql":
-        return column == func.any(bindparam(IDS, type_=ARRAY(Integer)))
-    return column.in_(select(func.json_each(bindparam(IDS)).table_valued("value").c.value))
-
-
-def ids_value(ids: Iterable[int], dialect: str) -> Any:
-    """The value of the ``ids`` parameter for :func:`in_ids_param`."""
-    values = sorted({int(i) for i in ids})
-    return values if dialect == "postgresql" else json.dumps(values)
-
-
-def upsert_from_select(dialect: str, table: Table, columns: Sequence[str], rows: Select[Any],
-                       conflict: Sequence[str], update: Sequence[str] = ()) -> Executable:
-    """``INSERT INTO table (columns) SELECT rows``; a row clashing on the unique ``conflict``
-    columns updates ``update`` from the new row instead, or is skipped when ``update`` is empty."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.from_select(list(columns), rows)
-    if update:
-        return statement.on_conflict_do_update(
-            index_elements=list(conflict),
-            set_={name: statement.excluded[name] for name in update},
-        )
-    return statement.on_conflict_do_nothing(index_elements=list(conflict))
+__all__ = ["IDS", "ids_value", "in_ids_param", "shop_is", "upsert_from_select"]
 
 
 def shop_is(column: Any, scoped: bool) -> ColumnElement[bool]:

@@ -28,7 +28,7 @@ from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
-from shopcrm.sql import in_ids, json_object, whole_days_since
+from shopcrm.sql import in_ids, json_object, upsert_from_select, whole_days_since
 from shopcrm_rfm import edges
 from shopcrm_rfm.classes import CN8, labels
 
@@ -131,24 +131,34 @@ class RfmSegmenter(Segmenter):
         else:
             value = _en11_case(s.rs, fm)
         scores = json_object(dialect, r=s.r, f=s.f, m=s.m, r_score=s.rs, f_score=s.fs, m_score=s.ms, fm_score=fm)
-        rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now))
+        # WHERE: SQLite needs one before an upsert's ON CONFLICT to parse an INSERT ... SELECT.
+        rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now)).where(s.cid.is_not(None))
         mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
-        if ids is not None:
+        if ids is not None:  # looked up by customer, not read through the index on the shop
             rows = rows.where(in_ids(s.cid, ids, dialect))
-            mine = and_(mine, in_ids(CustomerLabel.customer_id, ids, dialect))
-        session.execute(delete(CustomerLabel).where(mine), execution_options={"synchronize_session": False})
-        session.execute(insert(CustomerLabel).from_select(
-            ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"], rows))
+            mine = and_(CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
+                        in_ids(CustomerLabel.customer_id, ids, dialect))
+        # Customers no longer paying lose their label; everyone scored gets theirs, in place.
+        gone = and_(mine, ~select(s.cid).where(s.cid == CustomerLabel.customer_id).exists())
+        session.execute(delete(CustomerLabel).where(gone), execution_options={"synchronize_session": False})
+        session.execute(upsert_from_select(
+            dialect, CustomerLabel.__table__, ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"],
+            rows, conflict=["customer_id", "segmenter"], update=["value", "scores", "computed_at"]))
+        # sqlite3 reports no row count for INSERT ... SELECT: count what was written, from the
+        # scored table (only the run's customers when incremental).
+        written = select(func.count()).select_from(SCORED)
+        if ids is not None and not incremental:
+            written = written.where(in_ids(SCORED.c.cid, ids, dialect))
+        labelled = int(session.scalar(written) or 0)
         for table in (SCORED, WINDOW):
             table.drop(session.connection())
-        # sqlite3 reports no row count for INSERT ... SELECT: count what was written.
-        return int(session.scalar(select(func.count()).select_from(CustomerLabel).where(mine)) or 0)
+        return labelled
 
 
 WINDOW = Table("rfm_window", MetaData(), Column("customer_id", Integer, primary_key=True), Column("f", Integer),
                Column("m", Numeric(14, 2)), prefixes=["TEMPORARY"])
 """F and M of the customers of the run."""
-SCORED = Table("rfm_scored", MetaData(), Column("cid", Integer), Column("r", Integer), Column("f", Integer),
+SCORED = Table("rfm_scored", MetaData(), Column("cid", Integer, primary_key=True), Column("r", Integer), Column("f", Integer),
                Column("m", Numeric(14, 2)), Column("rs", Integer), Column("fs", Integer), Column("ms", Integer),
                prefixes=["TEMPORARY"])
 """Every scored customer of the run: labels are written from it, and a full run's edges measured."""
@@ -161,7 +171,7 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
     money = func.sum(Order.paid_amount - Order.refund_amount)
     if ids is not None:
         return (select(Order.customer_id, func.count(), money)
-                .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start,
+                .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start,
                        in_ids(Order.customer_id, ids, dialect))
                 .group_by(Order.customer_id))
     # Every order of the shop is read: one pass over the table and a sort is far cheaper than
@@ -179,8 +189,8 @@ def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
     scored against the thresholds or the last full run's edges, never ranked). F and M come
     from :data:`WINDOW`, filled first, joined by its primary key."""
     customers = Customer.shop_id == shop_id
-    if ids is not None:
-        customers = and_(customers, in_ids(Customer.id, ids, dialect))
+    if ids is not None:  # looked up by id, not read through an index on the shop
+        customers = and_(Customer.shop_id + 0 == shop_id, in_ids(Customer.id, ids, dialect))
     base = (
         select(Customer.id.label("cid"),
                whole_days_since(now, Customer.last_order_at, dialect).label("r"),
