@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     import os
 
-    with demo_shop("list", args.customers, args.customers, seed=7) as shop:
+    with demo_shop("list", args.customers, 2 * args.customers, seed=5) as shop:  # the segment_count shop
         engine, shop_id = shop.engine, shop.shop_id
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
