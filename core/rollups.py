@@ -10,13 +10,15 @@ Two ways keep them current:
 * ORM writes: a session listener notes the customers of every order flushed and refreshes
   them just before the transaction commits;
 * bulk writes (Core ``insert``/``update``, as ingestion does): the writer calls
-  :func:`mark_dirty` with the customers it touched, or :func:`refresh` directly.
+  :func:`mark_dirty` with the customers it touched, or :func:`refresh` directly (ingestion
+  passes a query of the touched customers in its staging table).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from sqlalchemy import Connection, and_, case, event, func, select, update
+from sqlalchemy.sql.selectable import SelectBase
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,12 @@ BATCH = 5000
 _PAID = [status.value for status in PAID_STATUSES]
 
 
-def _aggregate(customer_ids: list[int] | None, shop_id: int | None) -> Any:
+CustomerIds = list[int] | SelectBase
+"""Customers to refresh: their ids, or a query of them (a staging table's, say), which keeps
+the statement the same whatever their number."""
+
+
+def _aggregate(customer_ids: CustomerIds | None, shop_id: int | None) -> Any:
     counted = Order.status.in_(_PAID)
     when = func.coalesce(Order.paid_at, Order.created_at)
     query = select(
@@ -49,7 +56,7 @@ def _aggregate(customer_ids: list[int] | None, shop_id: int | None) -> Any:
     return query.subquery("agg")
 
 
-def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, shop_id: int | None) -> None:
+def _refresh_batch(conn: Connection | Session, customer_ids: CustomerIds | None, shop_id: int | None) -> None:
     # Customers left with no order at all get zeros; the aggregate covers everyone else.
     reset = update(Customer).values(
         order_count=0, total_paid=0, first_order_at=None, last_order_at=None
@@ -79,11 +86,12 @@ def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, s
 
 
 def refresh(
-    conn: Connection | Session, customer_ids: Iterable[int] | None = None, shop_id: int | None = None
+    conn: Connection | Session, customer_ids: Iterable[int] | SelectBase | None = None, shop_id: int | None = None
 ) -> None:
-    """Recompute the rollups of ``customer_ids`` (or of a whole shop, or of everyone)."""
-    if customer_ids is None:
-        _refresh_batch(conn, None, shop_id)
+    """Recompute the rollups of ``customer_ids`` (ids, or a query selecting them; or of a
+    whole shop, or of everyone)."""
+    if customer_ids is None or isinstance(customer_ids, SelectBase):
+        _refresh_batch(conn, customer_ids, shop_id)
         return
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), BATCH):

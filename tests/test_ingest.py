@@ -163,3 +163,70 @@ def test_a_record_without_a_time_keeps_the_known_one(engine, session, shop):
     stats, _ = ingest(engine, shop, [order("1", paid_at=None, shipped_at=None, status=OrderStatus.SHIPPED)])
     assert stats.unchanged == 1
     assert session.scalar(select(Order.shipped_at)) == UTC + dt.timedelta(days=1)
+
+
+def test_each_changed_order_field_is_detected_and_nothing_else(engine, session, shop, events):
+    paid_at = LOCAL + dt.timedelta(minutes=3)
+    base = dict(status=OrderStatus.PAID, paid="99.00", paid_at=paid_at)
+    ingest(engine, shop, [order("1", **base), order("2", **base), order("3", **base), order("4", **base)])
+    del events[:]
+    stats, _ = ingest(engine, shop, [
+        order("1", **base),                                                     # the same
+        order("2", **{**base, "paid": "99.01"}),                                # a cent more
+        order("3", **{**base, "paid_at": paid_at + dt.timedelta(seconds=1)}),   # a second later
+        order("4", **{**base, "paid_at": None}),                                # a time left out
+    ])
+    assert (stats.updated, stats.unchanged) == (2, 2)
+    assert events == []
+    paid = dict(session.execute(select(Order.platform_order_id, Order.paid_amount)).all())
+    assert paid == {"1": D("99.00"), "2": D("99.01"), "3": D("99.00"), "4": D("99.00")}
+    assert session.scalar(select(Order.paid_at).where(Order.platform_order_id == "4")) == UTC + dt.timedelta(minutes=3)
+
+
+def test_an_order_moved_to_another_buyer_refreshes_both_rollups(engine, session, shop, events):
+    ingest(engine, shop, [order("1", nick="tb_a"), order("2", nick="tb_a", paid="1")])
+    del events[:]
+    stats, _ = ingest(engine, shop, [order("1", nick="tb_b")])
+    assert (stats.updated, stats.customers_inserted) == (1, 1)
+    assert events == []  # the status is the same
+    rollup = dict(session.execute(select(Customer.identity, Customer.total_paid)).all())
+    assert rollup == {"tb_a": D("1.00"), "tb_b": D("99.00")}
+
+
+def test_status_events_carry_the_stored_time_when_the_file_leaves_it_out(engine, session, shop, events):
+    shipped = LOCAL + dt.timedelta(days=1)
+    ingest(engine, shop, [order("1", status=OrderStatus.PAID, paid_at=LOCAL, shipped_at=shipped)])
+    ingest(engine, shop, [order("2", status=OrderStatus.PAID)])
+    del events[:]
+    stats, _ = ingest(engine, shop, [
+        order("2", status=OrderStatus.PAID),
+        order("1", status=OrderStatus.SHIPPED, paid_at=None, shipped_at=None),
+        order("3", status=OrderStatus.PAID),
+    ])
+    assert (stats.inserted, stats.updated, stats.unchanged) == (1, 1, 1)
+    assert [(e.kind, e.previous_status) for e in events] == [("order.shipped", OrderStatus.PAID), ("order.created", None)]
+    assert events[0].occurred_at == UTC + dt.timedelta(days=1)
+    ids = dict(session.execute(select(Order.platform_order_id, Order.id)).all())
+    assert [e.order_id for e in events] == [ids["1"], ids["3"]]
+
+
+def test_a_customer_changes_only_when_a_value_really_differs(engine, session, shop):
+    ingest(engine, shop, [CustomerRecord(platform_id="tb_a", name="A", mobile="13800000001", tags=["b", "a"])])
+    stats, _ = ingest(engine, shop, [
+        CustomerRecord(platform_id="tb_a", name=None, mobile=None, tags=["a"]),  # blanks and known tags
+    ])
+    assert (stats.updated, stats.unchanged) == (0, 1)
+    stats, _ = ingest(engine, shop, [CustomerRecord(platform_id="tb_a", mobile="010-1234")])
+    assert stats.updated == 1
+    buyer = session.scalar(select(Customer))
+    assert (buyer.name, buyer.mobile, buyer.mobile_tail, buyer.sms_reachable, buyer.tags) == (
+        "A", "010-1234", None, False, ["a", "b"])
+    stats, _ = ingest(engine, shop, [CustomerRecord(platform_id="tb_a", tags=["c"])])
+    assert stats.updated == 1
+    session.rollback()  # a new snapshot (SQLite WAL keeps the old one within a transaction)
+    assert session.scalar(select(Customer.tags)) == ["a", "b", "c"]
+
+
+def test_new_customers_without_tags_get_an_empty_list(engine, session, shop):
+    ingest(engine, shop, [order("1")])
+    assert session.scalar(select(Customer.tags)) == []

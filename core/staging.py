@@ -1,0 +1,211 @@
+"""Staging tables: one batch of rows in a temporary table, so that upserts are set-based.
+
+Ingestion loads each batch of customers and of orders into a temporary table of the writing
+connection (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and then compares, inserts and
+updates with one SQL statement per step, whatever the batch's size: no per-row statement, no
+``IN`` list of thousands of parameters, no Python comparison of every stored row.
+
+The tables are created on first use by each connection and emptied before each batch (on
+PostgreSQL they also empty themselves at commit: ``ON COMMIT DELETE ROWS``, so no dead rows pile
+up in a table autovacuum never visits). Their columns have the target tables' types, so values
+are stored exactly as the ORM would store them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import (JSON, Boolean, Column, Connection, Date, DateTime, Integer, MetaData, String, Table,
+                        bindparam, column, or_, select, text, update)
+from sqlalchemy.schema import CreateTable
+
+from shopcrm import bulk
+from shopcrm.models.base import Money
+
+metadata = MetaData()
+
+
+def _temporary(name: str, *columns: Column[Any]) -> Table:
+    return Table(name, metadata, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
+
+
+CUSTOMERS = _temporary(
+    "stage_customer",
+    Column("identity", String(120), nullable=False),
+    Column("platform_id", String(100)),
+    Column("name", String(100)),
+    Column("mobile", String(20)),
+    Column("mobile_tail", String(4)),
+    Column("sms_reachable", Boolean),
+    Column("email", String(200)),
+    Column("gender", String(1)),
+    Column("province", String(40)),
+    Column("city", String(60)),
+    Column("address", String(300)),
+    Column("birthday", Date),
+    Column("tags", JSON(none_as_null=True)),  # the complete new tags, or NULL when the batch does not change them
+    Column("id", Integer),  # the stored customer's id, NULL for a new one
+)
+CUSTOMER_VALUES: tuple[str, ...] = tuple(c.name for c in CUSTOMERS.c if c.name != "id")
+
+ORDERS = _temporary(
+    "stage_order",
+    Column("platform_order_id", String(64), nullable=False),
+    Column("customer_id", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("total_amount", Money, nullable=False),
+    Column("paid_amount", Money, nullable=False),
+    Column("refund_amount", Money, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("paid_at", DateTime),
+    Column("shipped_at", DateTime),
+    Column("signed_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("id", Integer),  # the stored order's id, NULL for a new one
+    Column("old_status", String(20)),  # ... and its status and customer before this batch
+    Column("old_customer_id", Integer),
+    Column("changed", Boolean, nullable=False, server_default=text("FALSE")),  # the stored order differs
+)
+ORDER_VALUES: tuple[str, ...] = (
+    "platform_order_id", "customer_id", "status", "total_amount", "paid_amount", "refund_amount",
+    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at",
+)
+
+
+def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Empty ``table`` (creating it on this connection if needed) and fill it with ``rows``."""
+    postgresql = conn.dialect.name == "postgresql"
+    conn.execute(CreateTable(table, if_not_exists=True))
+    if not postgresql:
+        conn.exec_driver_sql(f"DELETE FROM {table.name}")
+    count = bulk.write(conn, table, columns, rows)
+    if postgresql:
+        # Fresh statistics, or the planner guesses the batch's size and may scan whole tables.
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
+    return count
+
+
+# --- the set-based upserts ------------------------------------------------------------------------
+# Customers: blanks never erase (COALESCE), the mobile, its tail and reachability move together,
+# and a stored customer is updated only when a staged value really differs. Orders: a time the
+# batch leaves out keeps the stored one; an order is updated only when something differs.
+
+_PLAIN_CUSTOMER_FIELDS = ("platform_id", "name", "email", "gender", "province", "city", "address", "birthday")
+_MOBILE_FIELDS = ("mobile", "mobile_tail", "sms_reachable")
+_ORDER_FIXED = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at")
+_ORDER_TIMES = ("paid_at", "shipped_at", "signed_at", "closed_at")
+_NOW = bindparam("now", type_=DateTime())
+
+
+class Statements:
+    """The staged upserts for one dialect (they differ only in how NULL-safe inequality and an
+    empty JSON list are spelled)."""
+
+    def __init__(self, dialect: str) -> None:
+        differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+        empty_tags = "CAST('[]' AS JSON)" if dialect == "postgresql" else "'[]'"
+        customer_columns = ", ".join(CUSTOMER_VALUES)
+        customer_values = ", ".join(f"COALESCE(tags, {empty_tags})" if f == "tags" else f for f in CUSTOMER_VALUES)
+
+        self.match_customers = text(
+            "UPDATE stage_customer SET id = c.id FROM customer AS c "
+            "WHERE c.shop_id = :shop AND c.identity = stage_customer.identity"
+        )
+        """Note the stored customer of each staged one."""
+
+        sets = [f"{f} = COALESCE(s.{f}, customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
+        sets += [f"{f} = CASE WHEN s.mobile IS NULL THEN customer.{f} ELSE s.{f} END" for f in _MOBILE_FIELDS]
+        sets += ["tags = COALESCE(s.tags, customer.tags)", "updated_at = :now"]
+        changes = [f"(s.{f} IS NOT NULL AND s.{f} {differs} customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
+        changes.append("(s.mobile IS NOT NULL AND ("
+                       + " OR ".join(f"s.{f} {differs} customer.{f}" for f in _MOBILE_FIELDS) + "))")
+        changes.append("s.tags IS NOT NULL")
+        self.update_customers = text(
+            f"UPDATE customer SET {', '.join(sets)} FROM stage_customer AS s "
+            f"WHERE customer.id = s.id AND ({' OR '.join(changes)})"
+        ).bindparams(_NOW)
+        """Update the stored customers the batch really changes; rowcount = how many."""
+
+        self.insert_customers = text(
+            f"INSERT INTO customer (shop_id, {customer_columns}, order_count, total_paid, created_at, updated_at) "
+            f"SELECT :shop, {customer_values}, 0, 0, :now, :now "
+            "FROM stage_customer WHERE id IS NULL"
+        ).bindparams(_NOW)
+        """Insert the new customers; rowcount = how many."""
+
+        self.customer_ids = text(
+            "SELECT s.identity, c.id FROM stage_customer AS s "
+            "JOIN customer AS c ON c.shop_id = :shop AND c.identity = s.identity"
+        )
+        """``(identity, id)`` of every staged customer."""
+
+        changed = [f'o.{f} <> stage_order.{f}' for f in _ORDER_FIXED]
+        changed += [f"(stage_order.{f} IS NOT NULL AND stage_order.{f} {differs} o.{f})" for f in _ORDER_TIMES]
+        self.match_orders = text(
+            "UPDATE stage_order SET id = o.id, old_status = o.status, old_customer_id = o.customer_id, "
+            f"changed = ({' OR '.join(changed)}) "
+            'FROM "order" AS o WHERE o.shop_id = :shop AND o.platform_order_id = stage_order.platform_order_id'
+        )
+        """Note each staged order's stored id, status and customer, and whether it differs."""
+
+        sets = [f"{f} = s.{f}" for f in _ORDER_FIXED]
+        sets += [f'{f} = COALESCE(s.{f}, "order".{f})' for f in _ORDER_TIMES]
+        self.update_orders = text(
+            f'UPDATE "order" SET {", ".join(sets)}, updated_at = :now '
+            'FROM stage_order AS s WHERE "order".id = s.id AND s.changed'
+        ).bindparams(_NOW)
+        """Update the stored orders that differ; rowcount = how many."""
+
+        order_columns = ", ".join(ORDER_VALUES)
+        self.insert_orders = text(
+            f'INSERT INTO "order" (shop_id, {order_columns}, source, imported_at, updated_at) '
+            f"SELECT :shop, {order_columns}, :source, :now, :now FROM stage_order WHERE id IS NULL"
+        ).bindparams(_NOW)
+        """Insert the new orders."""
+
+
+COUNT_STORED_ORDERS = text("SELECT count(id) FROM stage_order")
+"""How many staged orders were already stored."""
+
+NEW_ORDER_IDS = text(
+    'SELECT s.platform_order_id, o.id FROM stage_order AS s '
+    'JOIN "order" AS o ON o.shop_id = :shop AND o.platform_order_id = s.platform_order_id WHERE s.id IS NULL'
+)
+"""``(platform order id, id)`` of the orders just inserted."""
+
+STATUS_CHANGES = text(
+    "SELECT s.platform_order_id, s.id, s.old_status, o.created_at, o.paid_at, o.shipped_at, o.signed_at, "
+    'o.closed_at FROM stage_order AS s JOIN "order" AS o ON o.id = s.id '
+    "WHERE s.changed AND s.status <> s.old_status"
+).columns(
+    column("platform_order_id", String), column("id", Integer), column("old_status", String),
+    *(column(name, DateTime) for name in ("created_at", *_ORDER_TIMES)),
+)
+"""The updated orders whose status changed, with their times as now stored."""
+
+TOUCHED_CUSTOMERS = (
+    select(ORDERS.c.customer_id).where(or_(ORDERS.c.id.is_(None), ORDERS.c.changed))
+    .union(select(ORDERS.c.old_customer_id).where(ORDERS.c.changed))
+)
+"""The customers whose rollups the batch may change: of new and changed orders, and the
+customer a changed order moved away from."""
+
+
+def merge_tags(conn: Connection) -> None:
+    """Staged tags of stored customers become the union with their stored tags, or NULL when
+    that changes nothing (a sorted list, as new customers get)."""
+    from shopcrm.models import Customer
+
+    stored = Customer.__table__
+    rows = conn.execute(
+        select(CUSTOMERS.c.identity, CUSTOMERS.c.tags, stored.c.tags)
+        .where(stored.c.id == CUSTOMERS.c.id, CUSTOMERS.c.tags.is_not(None))
+    ).all()
+    merged = []
+    for identity, new, old in rows:
+        tags = sorted(set(old or []) | set(new))
+        merged.append({"key": identity, "merged": None if tags == (old or []) else tags})
+    if merged:
+        conn.execute(
+            update(CUSTOMERS).where(CUSTOMERS.c.identity == bindparam("key")).values(tags=bindparam("merged")),
+            merged,
+        )
