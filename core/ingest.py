@@ -36,7 +36,9 @@ from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
+"""Rows per transaction: big enough that a repeat buyer is written once per batch, not once
+per order, and that per-batch statements are few; small enough to keep memory bounded."""
 CENT = Decimal("0.01")
 CUSTOMER_FIELDS = ("platform_id", "name", "mobile", "mobile_tail", "sms_reachable", "email", "gender",
                    "province", "city", "address", "birthday")
@@ -81,14 +83,14 @@ class Ingestor:
         engine: Engine,
         shop_id: int,
         source: str = "import",
-        batch_size: int = BATCH_SIZE,
+        batch_size: int | None = None,
         on_error: Callable[[RowError], None] | None = None,
         on_batch: Callable[[IngestStats], None] | None = None,
     ) -> None:
         self.engine = engine
         self.shop_id = shop_id
         self.source = source
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.on_error = on_error
         self.on_batch = on_batch
         self.stats = IngestStats()
@@ -232,8 +234,8 @@ class Ingestor:
             shop_id=self.shop_id,
             order_id=order_id,
             customer_id=row[1],
-            status=OrderStatus(status),
-            previous_status=OrderStatus(previous) if previous else None,
+            status=_STATUSES[status],
+            previous_status=_STATUSES[previous] if previous else None,
             occurred_at=when or utcnow(),
             source=self.source,
         )
@@ -266,7 +268,11 @@ class Ingestor:
 
 
 def _customer_values(record: CustomerRecord) -> dict[str, Any]:
-    mobile, reachable = normalise_mobile(record.mobile)
+    raw = record.mobile
+    if raw is not None and len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] > "2":
+        mobile, reachable = raw, True  # already a mainland mobile, as most sources give it
+    else:
+        mobile, reachable = normalise_mobile(raw)
     return {
         "platform_id": (record.platform_id or "").strip() or None,
         "name": record.name or None,
@@ -316,6 +322,7 @@ def _to_utc(value: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+_STATUSES = {status.value: status for status in OrderStatus}
 _STATUS_TIME = {  # when an order's change to a status happened
     "paid": "paid_at", "shipped": "shipped_at", "signed": "signed_at", "completed": "signed_at",
     "closed": "closed_at", "refunded": "closed_at", "pending_payment": "created_at"}

@@ -230,3 +230,18 @@ def test_a_customer_changes_only_when_a_value_really_differs(engine, session, sh
 def test_new_customers_without_tags_get_an_empty_list(engine, session, shop):
     ingest(engine, shop, [order("1")])
     assert session.scalar(select(Customer.tags)) == []
+
+
+def test_mobiles_are_normalised_whatever_their_shape(engine, session, shop):
+    ingest(engine, shop, [
+        order("1", nick="a", mobile="13812345678"),
+        order("2", nick="b", mobile="12812345678"),    # 11 digits but no mainland mobile
+        order("3", nick="c", mobile="0086 139-0000-1111"),
+        order("4", nick="d", mobile="１３８１２３４５６７８"),  # full-width digits are not taken as they are
+    ])
+    rows = session.execute(select(Customer.identity, Customer.mobile, Customer.sms_reachable, Customer.mobile_tail)
+                           .order_by(Customer.identity)).all()
+    assert [tuple(r) for r in rows] == [
+        ("a", "13812345678", True, "5678"), ("b", "12812345678", False, None),
+        ("c", "13900001111", True, "1111"), ("d", "１３８１２３４５６７８", False, None),
+    ]
