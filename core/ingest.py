@@ -2,9 +2,10 @@
 
 Every path that writes orders or customers (file imports, the API, demo data) goes through an
 :class:`Ingestor`. Per batch it loads the customers and the orders into staging tables
-(:mod:`shopcrm.staging`), updates what really changed and inserts what is new with one SQL
-statement per table and step, refreshes the touched customers' rollups in SQL, commits, and
-then raises ``on_order_event`` once per real change:
+(:mod:`shopcrm.staging`), inserts what is new and updates what really changed with one SQL
+statement per table and step, writes each changed customer once together with its rollups
+(recomputed in SQL from its orders), commits, and then raises ``on_order_event`` once per real
+change:
 
 * a new order: ``order.created`` (whatever its status);
 * a status change: ``order.<new status>`` (``order.paid``, ``order.shipped`` ...).
@@ -163,16 +164,19 @@ class Ingestor:
         batch, self._batch = self._batch, _Batch()
         events: list[OrderEvent] = []
         with self._engine.begin() as conn:
-            ids = self._upsert_customers(conn, batch)
+            ids = self._stage_customers(conn, batch)
             if batch.orders:
                 events = self._upsert_orders(conn, batch, ids)
+            staging.stage_rollups(conn)
+            conn.execute(self._sql.write_customers, {"now": utcnow()})
         self._emit(events)
         if self.on_batch is not None:
             self.on_batch(self.stats)
 
-    def _upsert_customers(self, conn: Connection, batch: _Batch) -> dict[str, int]:
-        """Stage the batch's customers, update those that really change, insert the new ones;
-        returns ``{identity: customer id}`` for the whole batch."""
+    def _stage_customers(self, conn: Connection, batch: _Batch) -> dict[str, int]:
+        """Stage the batch's customers, note which stored ones really change, insert the new
+        ones; returns ``{identity: customer id}`` for the whole batch. The stored customers are
+        written once, with their rollups, when the batch's orders are (see :meth:`_flush`)."""
         tagged = False
         rows = []
         for identity, (values, tags) in batch.customers.items():
@@ -183,9 +187,11 @@ class Ingestor:
         conn.execute(self._sql.match_customers, shop)
         if tagged:
             staging.merge_tags(conn)
-        updated = conn.execute(self._sql.update_customers, now).rowcount
+        updated = conn.execute(staging.COUNT_CHANGED_CUSTOMERS).scalar_one()
         inserted = conn.execute(self._sql.insert_customers, {**shop, **now}).rowcount
-        ids: dict[str, int] = dict(conn.execute(self._sql.customer_ids, shop).all())
+        if inserted:
+            conn.execute(self._sql.number_new_customers, shop)
+        ids: dict[str, int] = dict(conn.execute(staging.CUSTOMER_IDS).all())
         self.stats.customers_inserted += inserted
         self.stats.customers_updated += updated
         if batch.standalone_customers:
@@ -196,7 +202,8 @@ class Ingestor:
 
     def _upsert_orders(self, conn: Connection, batch: _Batch, customer_ids: dict[str, int]) -> list[OrderEvent]:
         """Stage the batch's orders, update those that really change, insert the new ones with
-        their items, refresh the touched customers' rollups; returns the events to raise."""
+        their items, refresh the rollups of customers orders moved away from; returns the
+        events to raise."""
         staged = {oid: self._order_row(oid, record, customer_ids[identity])
                   for oid, (record, identity) in batch.orders.items()}
         staging.load(conn, staging.ORDERS, staging.ORDER_VALUES, staged.values())
@@ -213,7 +220,8 @@ class Ingestor:
                      for oid in new_ids for item in batch.orders[oid][0].items]
             if items:
                 bulk.write(conn, OrderItem.__table__, _ITEM_COLUMNS, items)
-        rollups.refresh(conn, staging.TOUCHED_CUSTOMERS)
+        if updated:
+            rollups.refresh(conn, staging.MOVED_AWAY)
         self.stats.inserted += len(new_ids)
         self.stats.updated += updated
         self.stats.unchanged += existing - updated

@@ -35,7 +35,9 @@ CustomerIds = list[int] | SelectBase
 the statement the same whatever their number."""
 
 
-def _aggregate(customer_ids: CustomerIds | None, shop_id: int | None) -> Any:
+def aggregate(customer_ids: CustomerIds | None, shop_id: int | None) -> Any:
+    """The rollups of these customers (or a shop's, or everyone's) as a subquery ``agg`` with
+    ``customer_id`` and one column per rollup; customers without orders have no row."""
     counted = Order.status.in_(_PAID)
     when = func.coalesce(Order.paid_at, Order.created_at)
     query = select(
@@ -71,7 +73,7 @@ def _refresh_batch(conn: Connection | Session, customer_ids: CustomerIds | None,
         reset.where(and_(*scope, ~has_order, Customer.order_count != 0)),
         execution_options={"synchronize_session": False},
     )
-    agg = _aggregate(customer_ids, shop_id)
+    agg = aggregate(customer_ids, shop_id)
     conn.execute(
         update(Customer)
         .where(Customer.id == agg.c.customer_id)

@@ -3,7 +3,9 @@
 Ingestion loads each batch of customers and of orders into a temporary table of the writing
 connection (``executemany`` on SQLite, ``COPY`` on PostgreSQL) and then compares, inserts and
 updates with one SQL statement per step, whatever the batch's size: no per-row statement, no
-``IN`` list of thousands of parameters, no Python comparison of every stored row.
+``IN`` list of thousands of parameters, no Python comparison of every stored row. A stored
+customer is written at most once per batch: its new values and its rollups (computed into the
+staging table once the orders are written) in one ``UPDATE``, and only when one of them differs.
 
 The tables are created on first use by each connection and emptied before each batch (on
 PostgreSQL they also empty themselves at commit: ``ON COMMIT DELETE ROWS``, so no dead rows pile
@@ -18,7 +20,7 @@ from sqlalchemy import (JSON, Boolean, Column, Connection, Date, DateTime, Integ
                         bindparam, column, or_, select, text, update)
 from sqlalchemy.schema import CreateTable
 
-from shopcrm import bulk
+from shopcrm import bulk, rollups
 from shopcrm.models.base import Money
 
 metadata = MetaData()
@@ -43,9 +45,19 @@ CUSTOMERS = _temporary(
     Column("address", String(300)),
     Column("birthday", Date),
     Column("tags", JSON(none_as_null=True)),  # the complete new tags, or NULL when the batch does not change them
-    Column("id", Integer),  # the stored customer's id, NULL for a new one
+    Column("id", Integer),  # the customer's id (once it has one)
+    Column("changed", Boolean, nullable=False, server_default=text("FALSE")),  # a stored value really differs
+    # The customer's rollups once the batch's orders are written (see shopcrm.rollups):
+    Column("order_count", Integer, nullable=False, server_default=text("0")),
+    Column("total_paid", Money, nullable=False, server_default=text("0")),
+    Column("first_order_at", DateTime),
+    Column("last_order_at", DateTime),
 )
-CUSTOMER_VALUES: tuple[str, ...] = tuple(c.name for c in CUSTOMERS.c if c.name != "id")
+CUSTOMER_VALUES: tuple[str, ...] = (
+    "identity", "platform_id", "name", "mobile", "mobile_tail", "sms_reachable", "email", "gender", "province",
+    "city", "address", "birthday", "tags",
+)
+_ROLLUPS = ("order_count", "total_paid", "first_order_at", "last_order_at")
 
 ORDERS = _temporary(
     "stage_order",
@@ -106,24 +118,27 @@ class Statements:
         customer_columns = ", ".join(CUSTOMER_VALUES)
         customer_values = ", ".join(f"COALESCE(tags, {empty_tags})" if f == "tags" else f for f in CUSTOMER_VALUES)
 
+        changes = [f"(stage_customer.{f} IS NOT NULL AND stage_customer.{f} {differs} c.{f})"
+                   for f in _PLAIN_CUSTOMER_FIELDS]
+        changes.append("(stage_customer.mobile IS NOT NULL AND ("
+                       + " OR ".join(f"stage_customer.{f} {differs} c.{f}" for f in _MOBILE_FIELDS) + "))")
         self.match_customers = text(
-            "UPDATE stage_customer SET id = c.id FROM customer AS c "
+            f"UPDATE stage_customer SET id = c.id, changed = ({' OR '.join(changes)}) FROM customer AS c "
             "WHERE c.shop_id = :shop AND c.identity = stage_customer.identity"
         )
-        """Note the stored customer of each staged one."""
+        """Note the stored customer of each staged one, and whether a value the batch has differs
+        (tags are compared by :func:`merge_tags`)."""
 
         sets = [f"{f} = COALESCE(s.{f}, customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
         sets += [f"{f} = CASE WHEN s.mobile IS NULL THEN customer.{f} ELSE s.{f} END" for f in _MOBILE_FIELDS]
-        sets += ["tags = COALESCE(s.tags, customer.tags)", "updated_at = :now"]
-        changes = [f"(s.{f} IS NOT NULL AND s.{f} {differs} customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
-        changes.append("(s.mobile IS NOT NULL AND ("
-                       + " OR ".join(f"s.{f} {differs} customer.{f}" for f in _MOBILE_FIELDS) + "))")
-        changes.append("s.tags IS NOT NULL")
-        self.update_customers = text(
+        sets += ["tags = COALESCE(s.tags, customer.tags)", *(f"{f} = s.{f}" for f in _ROLLUPS), "updated_at = :now"]
+        rollups_differ = [f"s.{f} {differs} customer.{f}" for f in _ROLLUPS]
+        self.write_customers = text(
             f"UPDATE customer SET {', '.join(sets)} FROM stage_customer AS s "
-            f"WHERE customer.id = s.id AND ({' OR '.join(changes)})"
+            f"WHERE customer.id = s.id AND (s.changed OR {' OR '.join(rollups_differ)})"
         ).bindparams(_NOW)
-        """Update the stored customers the batch really changes; rowcount = how many."""
+        """Write each staged customer whose values or rollups change, once: blanks never erase,
+        the mobile, its tail and reachability move together."""
 
         self.insert_customers = text(
             f"INSERT INTO customer (shop_id, {customer_columns}, order_count, total_paid, created_at, updated_at) "
@@ -132,11 +147,11 @@ class Statements:
         ).bindparams(_NOW)
         """Insert the new customers; rowcount = how many."""
 
-        self.customer_ids = text(
-            "SELECT s.identity, c.id FROM stage_customer AS s "
-            "JOIN customer AS c ON c.shop_id = :shop AND c.identity = s.identity"
+        self.number_new_customers = text(
+            "UPDATE stage_customer SET id = c.id FROM customer AS c "
+            "WHERE stage_customer.id IS NULL AND c.shop_id = :shop AND c.identity = stage_customer.identity"
         )
-        """``(identity, id)`` of every staged customer."""
+        """Note the ids the new customers were given."""
 
         changed = [f'o.{f} <> stage_order.{f}' for f in _ORDER_FIXED]
         changed += [f"(stage_order.{f} IS NOT NULL AND stage_order.{f} {differs} o.{f})" for f in _ORDER_TIMES]
@@ -182,12 +197,24 @@ STATUS_CHANGES = text(
 )
 """The updated orders whose status changed, with their times as now stored."""
 
-TOUCHED_CUSTOMERS = (
-    select(ORDERS.c.customer_id).where(or_(ORDERS.c.id.is_(None), ORDERS.c.changed))
-    .union(select(ORDERS.c.old_customer_id).where(ORDERS.c.changed))
-)
-"""The customers whose rollups the batch may change: of new and changed orders, and the
-customer a changed order moved away from."""
+CUSTOMER_IDS = text("SELECT identity, id FROM stage_customer")
+"""``(identity, id)`` of every staged customer."""
+
+COUNT_CHANGED_CUSTOMERS = text("SELECT count(*) FROM stage_customer WHERE changed")
+"""How many stored customers the batch really changes."""
+
+MOVED_AWAY = select(ORDERS.c.old_customer_id).where(ORDERS.c.changed, ORDERS.c.old_customer_id != ORDERS.c.customer_id)
+"""The customers that changed orders moved away from (their rollups change too)."""
+
+
+def stage_rollups(conn: Connection) -> None:
+    """Compute the staged customers' rollups from their orders as now written, into the
+    staging table (customers without orders keep its zeros)."""
+    agg = rollups.aggregate(select(CUSTOMERS.c.id), None)
+    conn.execute(
+        update(CUSTOMERS).where(CUSTOMERS.c.id == agg.c.customer_id)
+        .values({name: agg.c[name] for name in _ROLLUPS})
+    )
 
 
 def merge_tags(conn: Connection) -> None:
@@ -203,9 +230,11 @@ def merge_tags(conn: Connection) -> None:
     merged = []
     for identity, new, old in rows:
         tags = sorted(set(old or []) | set(new))
-        merged.append({"key": identity, "merged": None if tags == (old or []) else tags})
+        same = tags == (old or [])
+        merged.append({"key": identity, "merged": None if same else tags, "differs": not same})
     if merged:
         conn.execute(
-            update(CUSTOMERS).where(CUSTOMERS.c.identity == bindparam("key")).values(tags=bindparam("merged")),
+            update(CUSTOMERS).where(CUSTOMERS.c.identity == bindparam("key"))
+            .values(tags=bindparam("merged"), changed=or_(CUSTOMERS.c.changed, bindparam("differs", type_=Boolean))),
             merged,
         )

@@ -245,3 +245,47 @@ def test_mobiles_are_normalised_whatever_their_shape(engine, session, shop):
         ("a", "13812345678", True, "5678"), ("b", "12812345678", False, None),
         ("c", "13900001111", True, "1111"), ("d", "１３８１２３４５６７８", False, None),
     ]
+
+
+def _rollups(session):
+    session.rollback()
+    return sorted(tuple(r) for r in session.execute(select(
+        Customer.identity, Customer.order_count, Customer.total_paid, Customer.first_order_at, Customer.last_order_at)))
+
+
+def test_rollups_written_with_each_batch_equal_a_full_recompute(engine, session, shop):
+    from shopcrm import rollups
+
+    day = dt.timedelta(days=1)
+    ingest(engine, shop, [
+        order(str(i), nick=f"tb_{i % 4}", paid=f"{10 + i}.10", created_at=LOCAL + i * day, paid_at=LOCAL + i * day)
+        for i in range(10)
+    ], batch_size=3)
+    stats, _ = ingest(engine, shop, [
+        order("1", nick="tb_1", status=OrderStatus.CLOSED, paid="11.10", created_at=LOCAL + day),  # no longer paid
+        order("2", nick="tb_new", paid="12.10", created_at=LOCAL + 2 * day),                        # to a new buyer
+        order("3", nick="tb_0", paid="13.10", created_at=LOCAL + 3 * day),                          # to another buyer
+        order("10", nick="tb_1", paid="5", created_at=LOCAL - day),
+        CustomerRecord(platform_id="tb_0", name="零"),  # a customer row: rollups stay
+        CustomerRecord(platform_id="tb_none"),          # no orders at all
+    ], batch_size=4)
+    assert stats.errors == 0
+    written = _rollups(session)
+    with engine.begin() as conn:
+        rollups.refresh(conn, shop_id=shop.id)
+    assert _rollups(session) == written
+    by_identity = {r[0]: r[1:3] for r in written}
+    assert by_identity["tb_new"] == (1, D("12.10"))
+    assert by_identity["tb_none"] == (0, D("0"))
+    assert by_identity["tb_2"] == (1, D("16.10"))  # order 2 moved away, order 6 stays
+    assert by_identity["tb_1"] == (3, D("5.00") + D("15.10") + D("19.10"))
+
+
+def test_a_reimport_writes_no_customer(engine, session, shop):
+    records = [order("1"), order("2", nick="tb_two", mobile=None)]
+    ingest(engine, shop, records)
+    session.rollback()
+    stamps = session.execute(select(Customer.identity, Customer.updated_at)).all()
+    ingest(engine, shop, [order("1"), order("2", nick="tb_two", mobile=None)])
+    session.rollback()
+    assert session.execute(select(Customer.identity, Customer.updated_at)).all() == stamps
