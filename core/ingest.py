@@ -166,9 +166,11 @@ class Ingestor:
         with self._engine.begin() as conn:
             ids = self._stage_customers(conn, batch)
             if batch.orders:
-                events = self._upsert_orders(conn, batch, ids)
-            staging.stage_rollups(conn)
-            conn.execute(self._sql.write_customers, {"now": utcnow()})
+                events, changed = self._upsert_orders(conn, batch, ids)
+                staging.stage_rollups(conn, orders_changed=changed > 0)
+            now = {"now": utcnow()}
+            conn.execute(self._sql.write_changed_customers, now)
+            conn.execute(self._sql.write_rollups, now)
         self._emit(events)
         if self.on_batch is not None:
             self.on_batch(self.stats)
@@ -200,10 +202,12 @@ class Ingestor:
             self.stats.unchanged += len(rows) - inserted - updated
         return ids
 
-    def _upsert_orders(self, conn: Connection, batch: _Batch, customer_ids: dict[str, int]) -> list[OrderEvent]:
+    def _upsert_orders(
+        self, conn: Connection, batch: _Batch, customer_ids: dict[str, int]
+    ) -> tuple[list[OrderEvent], int]:
         """Stage the batch's orders, update those that really change, insert the new ones with
         their items, refresh the rollups of customers orders moved away from; returns the
-        events to raise."""
+        events to raise and how many stored orders changed."""
         staged = {oid: self._order_row(oid, record, customer_ids[identity])
                   for oid, (record, identity) in batch.orders.items()}
         staging.load(conn, staging.ORDERS, staging.ORDER_VALUES, staged.values())
@@ -233,7 +237,7 @@ class Ingestor:
                 order_id, previous, *times = changes[oid]
                 status = row[2]
                 events.append(self._event(order_id, row, previous, times[_TIMES.index(_STATUS_TIME[status])]))
-        return events
+        return events, updated
 
     def _event(self, order_id: int, row: tuple[Any, ...], previous: str | None, when: dt.datetime | None) -> OrderEvent:
         status = row[2]

@@ -14,6 +14,7 @@ are stored exactly as the ORM would store them.
 """
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (JSON, Boolean, Column, Connection, Date, DateTime, Integer, MetaData, String, Table,
@@ -47,7 +48,7 @@ CUSTOMERS = _temporary(
     Column("tags", JSON(none_as_null=True)),  # the complete new tags, or NULL when the batch does not change them
     Column("id", Integer),  # the customer's id (once it has one)
     Column("changed", Boolean, nullable=False, server_default=text("FALSE")),  # a stored value really differs
-    # The customer's rollups once the batch's orders are written (see shopcrm.rollups):
+    # The customer's rollups: stored, then as they are once the batch's orders are written:
     Column("order_count", Integer, nullable=False, server_default=text("0")),
     Column("total_paid", Money, nullable=False, server_default=text("0")),
     Column("first_order_at", DateTime),
@@ -106,6 +107,8 @@ _MOBILE_FIELDS = ("mobile", "mobile_tail", "sms_reachable")
 _ORDER_FIXED = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at")
 _ORDER_TIMES = ("paid_at", "shipped_at", "signed_at", "closed_at")
 _NOW = bindparam("now", type_=DateTime())
+SQLITE_NEEDED = (3, 33, 0)
+"""The first SQLite with ``UPDATE ... FROM``."""
 
 
 class Statements:
@@ -113,6 +116,11 @@ class Statements:
     empty JSON list are spelled)."""
 
     def __init__(self, dialect: str) -> None:
+        if dialect == "sqlite" and sqlite3.sqlite_version_info < SQLITE_NEEDED:
+            raise RuntimeError(
+                f"SQLite {sqlite3.sqlite_version} is too old for imports: UPDATE ... FROM needs "
+                f"{'.'.join(map(str, SQLITE_NEEDED))} or newer (a newer Python, or PostgreSQL)"
+            )
         differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
         empty_tags = "CAST('[]' AS JSON)" if dialect == "postgresql" else "'[]'"
         customer_columns = ", ".join(CUSTOMER_VALUES)
@@ -123,22 +131,31 @@ class Statements:
         changes.append("(stage_customer.mobile IS NOT NULL AND ("
                        + " OR ".join(f"stage_customer.{f} {differs} c.{f}" for f in _MOBILE_FIELDS) + "))")
         self.match_customers = text(
-            f"UPDATE stage_customer SET id = c.id, changed = ({' OR '.join(changes)}) FROM customer AS c "
+            f"UPDATE stage_customer SET id = c.id, changed = ({' OR '.join(changes)}), "
+            f"{', '.join(f'{f} = c.{f}' for f in _ROLLUPS)} FROM customer AS c "
             "WHERE c.shop_id = :shop AND c.identity = stage_customer.identity"
         )
-        """Note the stored customer of each staged one, and whether a value the batch has differs
-        (tags are compared by :func:`merge_tags`)."""
+        """Note the stored customer of each staged one, its rollups, and whether a value the
+        batch has differs (tags are compared by :func:`merge_tags`)."""
 
         sets = [f"{f} = COALESCE(s.{f}, customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
         sets += [f"{f} = CASE WHEN s.mobile IS NULL THEN customer.{f} ELSE s.{f} END" for f in _MOBILE_FIELDS]
-        sets += ["tags = COALESCE(s.tags, customer.tags)", *(f"{f} = s.{f}" for f in _ROLLUPS), "updated_at = :now"]
-        rollups_differ = [f"s.{f} {differs} customer.{f}" for f in _ROLLUPS]
-        self.write_customers = text(
-            f"UPDATE customer SET {', '.join(sets)} FROM stage_customer AS s "
-            f"WHERE customer.id = s.id AND (s.changed OR {' OR '.join(rollups_differ)})"
+        sets.append("tags = COALESCE(s.tags, customer.tags)")
+        rollup_sets = [f"{f} = s.{f}" for f in _ROLLUPS] + ["updated_at = :now"]
+        rollups_differ = " OR ".join(f"s.{f} {differs} customer.{f}" for f in _ROLLUPS)
+        self.write_changed_customers = text(
+            f"UPDATE customer SET {', '.join(sets + rollup_sets)} FROM stage_customer AS s "
+            "WHERE customer.id = s.id AND s.changed"
         ).bindparams(_NOW)
-        """Write each staged customer whose values or rollups change, once: blanks never erase,
-        the mobile, its tail and reachability move together."""
+        """Write the customers whose values change, with their rollups: blanks never erase, the
+        mobile, its tail and reachability move together."""
+
+        self.write_rollups = text(
+            f"UPDATE customer SET {', '.join(rollup_sets)} FROM stage_customer AS s "
+            f"WHERE customer.id = s.id AND NOT s.changed AND ({rollups_differ})"
+        ).bindparams(_NOW)
+        """Write the rollups of the other staged customers, where they change. Apart because
+        SQLite maintains every index on a column an UPDATE sets, changed or not."""
 
         self.insert_customers = text(
             f"INSERT INTO customer (shop_id, {customer_columns}, order_count, total_paid, created_at, updated_at) "
@@ -207,14 +224,28 @@ MOVED_AWAY = select(ORDERS.c.old_customer_id).where(ORDERS.c.changed, ORDERS.c.o
 """The customers that changed orders moved away from (their rollups change too)."""
 
 
-def stage_rollups(conn: Connection) -> None:
-    """Compute the staged customers' rollups from their orders as now written, into the
-    staging table (customers without orders keep its zeros)."""
-    agg = rollups.aggregate(select(CUSTOMERS.c.id), None)
-    conn.execute(
-        update(CUSTOMERS).where(CUSTOMERS.c.id == agg.c.customer_id)
-        .values({name: agg.c[name] for name in _ROLLUPS})
-    )
+def stage_rollups(conn: Connection, orders_changed: bool) -> None:
+    """Compute the staged customers' rollups, as they are once the batch's orders are written,
+    into the staging table (which holds the stored rollups, zeros for new customers).
+
+    A customer whose orders the batch only adds to gets the stored rollups plus those of the
+    new orders (:func:`rollups.add`): a repeat buyer's long history is not read again in every
+    batch. A customer a changed order belongs or belonged to is recomputed from all its orders.
+    """
+    new_orders = select(ORDERS).where(ORDERS.c.id.is_(None)).subquery("new_order")
+    more = rollups.aggregate(None, None, orders=new_orders)
+    added = update(CUSTOMERS).where(CUSTOMERS.c.id == more.c.customer_id).values(rollups.add(CUSTOMERS.c, more.c))
+    if not orders_changed:
+        conn.execute(added)
+        return
+    recompute = (select(ORDERS.c.customer_id).where(ORDERS.c.changed)
+                 .union(select(ORDERS.c.old_customer_id).where(ORDERS.c.changed)))
+    conn.execute(added.where(CUSTOMERS.c.id.not_in(recompute)))
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id.in_(recompute)).values(
+        order_count=0, total_paid=0, first_order_at=None, last_order_at=None))
+    agg = rollups.aggregate(select(CUSTOMERS.c.id).where(CUSTOMERS.c.id.in_(recompute)), None)
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == agg.c.customer_id)
+                 .values({name: agg.c[name] for name in _ROLLUPS}))
 
 
 def merge_tags(conn: Connection) -> None:

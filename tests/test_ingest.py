@@ -289,3 +289,40 @@ def test_a_reimport_writes_no_customer(engine, session, shop):
     ingest(engine, shop, [order("1"), order("2", nick="tb_two", mobile=None)])
     session.rollback()
     assert session.execute(select(Customer.identity, Customer.updated_at)).all() == stamps
+
+
+def test_an_sqlite_without_update_from_is_refused_with_a_clear_message(monkeypatch):
+    from shopcrm import staging
+
+    monkeypatch.setattr(staging.sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(staging.sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.31\.1 is too old for imports.*3\.33\.0"):
+        staging.Statements("sqlite")
+    staging.Statements("postgresql")  # PostgreSQL does not care
+
+
+def test_rollups_added_batch_by_batch_equal_a_full_recompute(engine, session, shop):
+    """New orders only: rollups grow from the stored ones, whatever the order of times, statuses
+    and refunds across batches."""
+    import random
+
+    from shopcrm import rollups
+
+    rng = random.Random(7)
+    statuses = [OrderStatus.PAID, OrderStatus.COMPLETED, OrderStatus.PENDING_PAYMENT, OrderStatus.REFUNDED,
+                OrderStatus.SHIPPED, OrderStatus.CLOSED]
+    records = []
+    for i in range(120):
+        when = LOCAL + dt.timedelta(hours=rng.randrange(-500, 500))
+        records.append(order(
+            str(i), nick=f"tb_{int(6 * rng.random() ** 2)}", status=rng.choice(statuses),
+            paid=f"{rng.randrange(1, 50000) / 100:.2f}", created_at=when,
+            paid_at=rng.choice([None, when + dt.timedelta(minutes=5)]),
+            refund_amount=D(rng.choice(["0", "0", "1.10"])),
+        ))
+    ingest(engine, shop, records, batch_size=7)
+    written = _rollups(session)
+    assert sum(r[1] for r in written) > 0
+    with engine.begin() as conn:
+        rollups.refresh(conn, shop_id=shop.id)
+    assert _rollups(session) == written
