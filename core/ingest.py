@@ -169,8 +169,8 @@ class Ingestor:
                 events, changed = self._upsert_orders(conn, batch, ids)
                 staging.stage_rollups(conn, orders_changed=changed > 0)
             now = {"now": utcnow()}
-            conn.execute(self._sql.write_changed_customers, now)
-            conn.execute(self._sql.write_rollups, now)
+            for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers, self._sql.write_rollups):
+                conn.execute(write, now)
         self._emit(events)
         if self.on_batch is not None:
             self.on_batch(self.stats)

@@ -48,6 +48,7 @@ CUSTOMERS = _temporary(
     Column("tags", JSON(none_as_null=True)),  # the complete new tags, or NULL when the batch does not change them
     Column("id", Integer),  # the customer's id (once it has one)
     Column("changed", Boolean, nullable=False, server_default=text("FALSE")),  # a stored value really differs
+    Column("rekeyed", Boolean, nullable=False, server_default=text("FALSE")),  # ... the buyer id or the mobile
     # The customer's rollups: stored, then as they are once the batch's orders are written:
     Column("order_count", Integer, nullable=False, server_default=text("0")),
     Column("total_paid", Money, nullable=False, server_default=text("0")),
@@ -104,6 +105,8 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
 
 _PLAIN_CUSTOMER_FIELDS = ("platform_id", "name", "email", "gender", "province", "city", "address", "birthday")
 _MOBILE_FIELDS = ("mobile", "mobile_tail", "sms_reachable")
+_KEY_FIELDS = ("platform_id", "mobile", "mobile_tail")
+"""Indexed customer columns a batch may change."""
 _ORDER_FIXED = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at")
 _ORDER_TIMES = ("paid_at", "shipped_at", "signed_at", "closed_at")
 _NOW = bindparam("now", type_=DateTime())
@@ -126,36 +129,47 @@ class Statements:
         customer_columns = ", ".join(CUSTOMER_VALUES)
         customer_values = ", ".join(f"COALESCE(tags, {empty_tags})" if f == "tags" else f for f in CUSTOMER_VALUES)
 
-        changes = [f"(stage_customer.{f} IS NOT NULL AND stage_customer.{f} {differs} c.{f})"
-                   for f in _PLAIN_CUSTOMER_FIELDS]
-        changes.append("(stage_customer.mobile IS NOT NULL AND ("
-                       + " OR ".join(f"stage_customer.{f} {differs} c.{f}" for f in _MOBILE_FIELDS) + "))")
+        def staged_differs(f: str) -> str:
+            return f"stage_customer.{f} {differs} c.{f}"
+
+        keys = [f"(stage_customer.platform_id IS NOT NULL AND {staged_differs('platform_id')})",
+                f"(stage_customer.mobile IS NOT NULL AND ({staged_differs('mobile')} OR {staged_differs('mobile_tail')}))"]
+        others = [f"(stage_customer.{f} IS NOT NULL AND {staged_differs(f)})" for f in _PLAIN_CUSTOMER_FIELDS
+                  if f not in _KEY_FIELDS]
+        others.append(f"(stage_customer.mobile IS NOT NULL AND {staged_differs('sms_reachable')})")
         self.match_customers = text(
-            f"UPDATE stage_customer SET id = c.id, changed = ({' OR '.join(changes)}), "
+            f"UPDATE stage_customer SET id = c.id, rekeyed = ({' OR '.join(keys)}), "
+            f"changed = ({' OR '.join(keys + others)}), "
             f"{', '.join(f'{f} = c.{f}' for f in _ROLLUPS)} FROM customer AS c "
             "WHERE c.shop_id = :shop AND c.identity = stage_customer.identity"
         )
         """Note the stored customer of each staged one, its rollups, and whether a value the
-        batch has differs (tags are compared by :func:`merge_tags`)."""
+        batch has differs (tags are compared by :func:`merge_tags`), an indexed one or not."""
 
-        sets = [f"{f} = COALESCE(s.{f}, customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS]
-        sets += [f"{f} = CASE WHEN s.mobile IS NULL THEN customer.{f} ELSE s.{f} END" for f in _MOBILE_FIELDS]
-        sets.append("tags = COALESCE(s.tags, customer.tags)")
+        # Three writes, each customer in at most one, each setting only what may change: SQLite
+        # maintains every index on a column an UPDATE sets, changed or not.
+        values = {f: f"COALESCE(s.{f}, customer.{f})" for f in _PLAIN_CUSTOMER_FIELDS}
+        values.update({f: f"CASE WHEN s.mobile IS NULL THEN customer.{f} ELSE s.{f} END" for f in _MOBILE_FIELDS})
+        values["tags"] = "COALESCE(s.tags, customer.tags)"
         rollup_sets = [f"{f} = s.{f}" for f in _ROLLUPS] + ["updated_at = :now"]
         rollups_differ = " OR ".join(f"s.{f} {differs} customer.{f}" for f in _ROLLUPS)
-        self.write_changed_customers = text(
-            f"UPDATE customer SET {', '.join(sets + rollup_sets)} FROM stage_customer AS s "
-            "WHERE customer.id = s.id AND s.changed"
+        self.write_rekeyed_customers = text(
+            f"UPDATE customer SET {', '.join([f'{f} = {v}' for f, v in values.items()] + rollup_sets)} "
+            "FROM stage_customer AS s WHERE customer.id = s.id AND s.rekeyed"
         ).bindparams(_NOW)
-        """Write the customers whose values change, with their rollups: blanks never erase, the
-        mobile, its tail and reachability move together."""
-
+        """Customers whose buyer id or mobile changes: every value and the rollups (blanks never
+        erase; the mobile, its tail and reachability move together)."""
+        unkeyed = [f"{f} = {v}" for f, v in values.items() if f not in _KEY_FIELDS]
+        self.write_changed_customers = text(
+            f"UPDATE customer SET {', '.join(unkeyed + rollup_sets)} "
+            "FROM stage_customer AS s WHERE customer.id = s.id AND s.changed AND NOT s.rekeyed"
+        ).bindparams(_NOW)
+        """Customers whose other values change (a new address, say): those and the rollups."""
         self.write_rollups = text(
             f"UPDATE customer SET {', '.join(rollup_sets)} FROM stage_customer AS s "
             f"WHERE customer.id = s.id AND NOT s.changed AND ({rollups_differ})"
         ).bindparams(_NOW)
-        """Write the rollups of the other staged customers, where they change. Apart because
-        SQLite maintains every index on a column an UPDATE sets, changed or not."""
+        """The other staged customers: their rollups, where they change."""
 
         self.insert_customers = text(
             f"INSERT INTO customer (shop_id, {customer_columns}, order_count, total_paid, created_at, updated_at) "

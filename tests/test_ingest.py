@@ -326,3 +326,17 @@ def test_rollups_added_batch_by_batch_equal_a_full_recompute(engine, session, sh
     with engine.begin() as conn:
         rollups.refresh(conn, shop_id=shop.id)
     assert _rollups(session) == written
+
+
+def test_a_new_address_or_a_new_mobile_alone_is_written_and_nothing_else_changes(engine, session, shop):
+    ingest(engine, shop, [order("1", nick="tb_a", mobile="13800000001", province="浙江省", city="杭州市")])
+    stats, _ = ingest(engine, shop, [order("2", nick="tb_a", mobile=None, province="广东省", city=None)])
+    assert stats.customers_updated == 1
+    stats, _ = ingest(engine, shop, [order("3", nick="tb_a", mobile="13900000002", province=None, city=None)])
+    assert stats.customers_updated == 1
+    session.rollback()
+    buyer = session.scalar(select(Customer))
+    assert (buyer.province, buyer.city, buyer.mobile, buyer.mobile_tail, buyer.sms_reachable) == (
+        "广东省", "杭州市", "13900000002", "0002", True)
+    assert (buyer.order_count, buyer.total_paid) == (3, D("297.00"))
+    assert session.scalars(select(Customer.id).where(Customer.mobile_tail == "0002")).all() == [buyer.id]
