@@ -218,8 +218,7 @@ class Ingestor:
         changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
         new_ids: dict[str, int] = {}
         if existing < len(staged):
-            conn.execute(self._sql.insert_orders, {**shop, "now": now, "source": self.source})
-            new_ids = dict(conn.execute(staging.NEW_ORDER_IDS, shop).all())
+            new_ids = dict(conn.execute(self._sql.insert_orders, {**shop, "now": now, "source": self.source}).all())
             items = [(new_ids[oid], *_item_values(item))
                      for oid in new_ids for item in batch.orders[oid][0].items]
             if items:

@@ -110,8 +110,8 @@ _KEY_FIELDS = ("platform_id", "mobile", "mobile_tail")
 _ORDER_FIXED = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at")
 _ORDER_TIMES = ("paid_at", "shipped_at", "signed_at", "closed_at")
 _NOW = bindparam("now", type_=DateTime())
-SQLITE_NEEDED = (3, 33, 0)
-"""The first SQLite with ``UPDATE ... FROM``."""
+SQLITE_NEEDED = (3, 35, 0)
+"""The first SQLite with ``UPDATE ... FROM`` (3.33) and ``RETURNING`` (3.35)."""
 
 
 class Statements:
@@ -121,7 +121,7 @@ class Statements:
     def __init__(self, dialect: str) -> None:
         if dialect == "sqlite" and sqlite3.sqlite_version_info < SQLITE_NEEDED:
             raise RuntimeError(
-                f"SQLite {sqlite3.sqlite_version} is too old for imports: UPDATE ... FROM needs "
+                f"SQLite {sqlite3.sqlite_version} is too old for imports: UPDATE ... FROM and RETURNING need "
                 f"{'.'.join(map(str, SQLITE_NEEDED))} or newer (a newer Python, or PostgreSQL)"
             )
         differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
@@ -204,19 +204,14 @@ class Statements:
         order_columns = ", ".join(ORDER_VALUES)
         self.insert_orders = text(
             f'INSERT INTO "order" (shop_id, {order_columns}, source, imported_at, updated_at) '
-            f"SELECT :shop, {order_columns}, :source, :now, :now FROM stage_order WHERE id IS NULL"
+            f"SELECT :shop, {order_columns}, :source, :now, :now FROM stage_order WHERE id IS NULL "
+            "RETURNING platform_order_id, id"
         ).bindparams(_NOW)
-        """Insert the new orders."""
+        """Insert the new orders; returns their ``(platform order id, id)``."""
 
 
 COUNT_STORED_ORDERS = text("SELECT count(id) FROM stage_order")
 """How many staged orders were already stored."""
-
-NEW_ORDER_IDS = text(
-    'SELECT s.platform_order_id, o.id FROM stage_order AS s '
-    'JOIN "order" AS o ON o.shop_id = :shop AND o.platform_order_id = s.platform_order_id WHERE s.id IS NULL'
-)
-"""``(platform order id, id)`` of the orders just inserted."""
 
 STATUS_CHANGES = text(
     "SELECT s.platform_order_id, s.id, s.old_status, o.created_at, o.paid_at, o.shipped_at, o.signed_at, "

@@ -296,7 +296,7 @@ def test_an_sqlite_without_update_from_is_refused_with_a_clear_message(monkeypat
 
     monkeypatch.setattr(staging.sqlite3, "sqlite_version_info", (3, 31, 1))
     monkeypatch.setattr(staging.sqlite3, "sqlite_version", "3.31.1")
-    with pytest.raises(RuntimeError, match=r"SQLite 3\.31\.1 is too old for imports.*3\.33\.0"):
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.31\.1 is too old for imports.*3\.35\.0"):
         staging.Statements("sqlite")
     staging.Statements("postgresql")  # PostgreSQL does not care
 
