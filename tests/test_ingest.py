@@ -340,3 +340,34 @@ def test_a_new_address_or_a_new_mobile_alone_is_written_and_nothing_else_changes
         "广东省", "杭州市", "13900000002", "0002", True)
     assert (buyer.order_count, buyer.total_paid) == (3, D("297.00"))
     assert session.scalars(select(Customer.id).where(Customer.mobile_tail == "0002")).all() == [buyer.id]
+
+
+def test_batches_share_one_connection_given_back_as_it_was(engine, shop):
+    sqlite = engine.dialect.name == "sqlite"
+    seen, raw, default = [], None, None
+    if sqlite:
+        with engine.connect() as conn:
+            default = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+
+    def on_batch(stats):
+        nonlocal raw
+        seen.append(ingestor._conn)
+        if sqlite:  # a bigger page cache while importing
+            raw = ingestor._conn.connection.driver_connection
+            assert raw.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
+
+    ingestor = Ingestor(engine, shop.id, batch_size=2, on_batch=on_batch)
+    ingestor.feed(order(str(i)) for i in range(5))
+    assert len(seen) == 3 and seen[0] is seen[1] is seen[2] is not None
+    assert ingestor._conn is None
+    if sqlite:  # ... and the pooled connection's own afterwards
+        assert raw.execute("PRAGMA cache_size").fetchone()[0] == default
+
+    def failing():
+        yield from (order(str(i)) for i in range(10, 13))
+        raise RuntimeError("the source broke")
+
+    broken = Ingestor(engine, shop.id, batch_size=2)
+    with pytest.raises(RuntimeError, match="the source broke"):
+        broken.feed(failing())
+    assert broken._conn is None and broken.stats.inserted == 2
