@@ -61,12 +61,15 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     raw = conn.connection.driver_connection
     count = 0
     json_columns = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    # None is SQL NULL only where the column says so; elsewhere it is JSON null, as in the ORM.
+    null_as_null = [i for i in json_columns if table.c[columns[i]].type.none_as_null]
     with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
         for row in rows:
             if json_columns:
                 row = list(row)
                 for index in json_columns:
-                    row[index] = json.dumps(row[index], ensure_ascii=False)
+                    if row[index] is not None or index not in null_as_null:
+                        row[index] = json.dumps(row[index], ensure_ascii=False)
             copy.write_row(row)
             count += 1
     return count

@@ -1,9 +1,11 @@
 """Ingestion: upserting what data sources read, in batches, set-based.
 
 Every path that writes orders or customers (file imports, the API, demo data) goes through an
-:class:`Ingestor`. Per batch it reads the existing rows for the batch's keys in one query per
-table, inserts what is new and updates what really changed in bulk statements, refreshes the
-touched customers' rollups, commits, and then raises ``on_order_event`` once per real change:
+:class:`Ingestor`. Per batch it loads the customers and the orders into staging tables
+(:mod:`shopcrm.staging`), inserts what is new and updates what really changed with one SQL
+statement per table and step, writes each changed customer once together with its rollups
+(recomputed in SQL from its orders), commits, and then raises ``on_order_event`` once per real
+change:
 
 * a new order: ``order.created`` (whatever its status);
 * a status change: ``order.<new status>`` (``order.paid``, ``order.shipped`` ...).
@@ -23,25 +25,27 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine
 
-from shopcrm import bulk, rollups
-from shopcrm.db import session_factory, utcnow
+from shopcrm import bulk, rollups, staging
+from shopcrm.db import IMMEDIATE, session_factory, utcnow
 from shopcrm.mobiles import normalise_mobile
-from shopcrm.models import Customer, Order, OrderItem, Shop
+from shopcrm.models import OrderItem, Shop
 from shopcrm.models.customer import customer_identity
 from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, RowError
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
+"""Rows per transaction: big enough that a repeat buyer is written once per batch, not once
+per order, and that per-batch statements are few; small enough to keep memory bounded."""
+SQLITE_CACHE_KIB = 64 * 1024
+"""SQLite's page cache while importing (the default is 2 MiB): each batch probes and updates
+customer and order index pages all over the file. Memory only, durability is unchanged."""
 CENT = Decimal("0.01")
 CUSTOMER_FIELDS = ("platform_id", "name", "mobile", "mobile_tail", "sms_reachable", "email", "gender",
                    "province", "city", "address", "birthday")
-ORDER_FIELDS = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at",
-                "paid_at", "shipped_at", "signed_at", "closed_at")
 _TIMES = ("created_at", "paid_at", "shipped_at", "signed_at", "closed_at")
 
 
@@ -83,20 +87,23 @@ class Ingestor:
         engine: Engine,
         shop_id: int,
         source: str = "import",
-        batch_size: int = BATCH_SIZE,
+        batch_size: int | None = None,
         on_error: Callable[[RowError], None] | None = None,
         on_batch: Callable[[IngestStats], None] | None = None,
     ) -> None:
         self.engine = engine
         self.shop_id = shop_id
         self.source = source
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.on_error = on_error
         self.on_batch = on_batch
         self.stats = IngestStats()
         self._batch = _Batch()
-        self._sessions = session_factory(engine, write=True)
-        with self._sessions() as session:
+        self._engine = engine.execution_options(**{IMMEDIATE: True})
+        self._sql = staging.Statements(engine.dialect.name)
+        self._conn: Connection | None = None
+        self._cache_size = 0
+        with session_factory(engine)() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:
                 raise LookupError(f"shop {shop_id} does not exist")
@@ -105,9 +112,12 @@ class Ingestor:
     # --- feeding ------------------------------------------------------------------------------
 
     def feed(self, items: Iterable[OrderRecord | CustomerRecord | RowError]) -> IngestStats:
-        for item in items:
-            self.add(item)
-        return self.close()
+        try:
+            for item in items:
+                self.add(item)
+            return self.close()
+        finally:
+            self._release()
 
     def add(self, item: OrderRecord | CustomerRecord | RowError) -> None:
         self.stats.rows += 1
@@ -130,8 +140,11 @@ class Ingestor:
             self._flush()
 
     def close(self) -> IngestStats:
-        if len(self._batch) or self._batch.customers:
-            self._flush()
+        try:
+            if len(self._batch) or self._batch.customers:
+                self._flush()
+        finally:
+            self._release()
         return self.stats
 
     def _error(self, error: RowError) -> None:
@@ -161,137 +174,132 @@ class Ingestor:
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
         events: list[OrderEvent] = []
-        with self._sessions() as session:
-            ids = self._upsert_customers(session, batch)
+        conn = self._connection()
+        with conn.begin():
+            ids = self._stage_customers(conn, batch)
             if batch.orders:
-                events = self._upsert_orders(session, batch, ids)
-            session.commit()
+                events, changed = self._upsert_orders(conn, batch, ids)
+                staging.stage_rollups(conn, orders_changed=changed > 0)
+            now = {"now": utcnow()}
+            for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers, self._sql.write_rollups):
+                conn.execute(write, now)
         self._emit(events)
         if self.on_batch is not None:
             self.on_batch(self.stats)
 
-    def _upsert_customers(self, session: Session, batch: _Batch) -> dict[str, int]:
-        records = batch.customers
-        existing = {
-            row.identity: row
-            for row in session.execute(
-                select(Customer.id, Customer.identity, *(getattr(Customer, f) for f in CUSTOMER_FIELDS), Customer.tags)
-                .where(Customer.shop_id == self.shop_id, Customer.identity.in_(list(records)))
-            )
-        }
-        ids = {identity: row.id for identity, row in existing.items()}
-        new_rows: list[dict[str, Any]] = []
-        changed_rows: list[dict[str, Any]] = []
-        now = utcnow()
-        standalone = batch.standalone_customers > 0
-        for identity, (values, record_tags) in records.items():
-            row = existing.get(identity)
-            if row is None:
-                new_rows.append({"shop_id": self.shop_id, "identity": identity, "created_at": now,
-                                 "updated_at": now, "tags": sorted(record_tags), **values})
-                continue
-            merged = _merge(row._mapping, values)
-            tags = sorted(set(row.tags or []) | set(record_tags)) if record_tags else (row.tags or [])
-            if any(merged[f] != getattr(row, f) for f in CUSTOMER_FIELDS) or tags != (row.tags or []):
-                changed_rows.append({"_id": row.id, "updated_at": now, "tags": tags, **merged})
-            elif standalone:
-                self.stats.unchanged += 1
-        if new_rows:
-            ids.update(_insert_keyed(session, Customer.__table__, new_rows, "identity",
-                                     Customer.shop_id == self.shop_id))
-        if changed_rows:
-            session.connection().execute(
-                update(Customer.__table__)
-                .where(Customer.__table__.c.id == bindparam("_id"))
-                .values({name: bindparam(name) for name in (*CUSTOMER_FIELDS, "tags", "updated_at")}),
-                changed_rows,
-            )
-        self.stats.customers_inserted += len(new_rows)
-        self.stats.customers_updated += len(changed_rows)
-        if standalone:
-            self.stats.inserted += len(new_rows)
-            self.stats.updated += len(changed_rows)
+    def _connection(self) -> Connection:
+        """The connection every batch is written on, one transaction each, so that its staging
+        tables and, on SQLite, a page cache big enough for the customer and order indexes last
+        from one batch to the next (the cache is given back in :meth:`_release`)."""
+        if self._conn is None:
+            conn = self._engine.connect()
+            if conn.dialect.name == "sqlite":  # on the driver's connection: no transaction begins
+                raw = conn.connection.driver_connection
+                self._cache_size = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+                raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            self._conn = conn
+        return self._conn
+
+    def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.dialect.name == "sqlite" and not conn.invalidated:
+                conn.connection.driver_connection.execute(f"PRAGMA cache_size = {self._cache_size}")
+        finally:
+            conn.close()
+
+    def _stage_customers(self, conn: Connection, batch: _Batch) -> dict[str, int]:
+        """Stage the batch's customers, note which stored ones really change, insert the new
+        ones; returns ``{identity: customer id}`` for the whole batch. The stored customers are
+        written once, with their rollups, when the batch's orders are (see :meth:`_flush`)."""
+        tagged = False
+        rows = []
+        for identity, (values, tags) in batch.customers.items():
+            tagged = tagged or bool(tags)
+            rows.append((identity, *[values[f] for f in CUSTOMER_FIELDS], sorted(tags) if tags else None))
+        staging.load(conn, staging.CUSTOMERS, staging.CUSTOMER_VALUES, rows)
+        shop, now = {"shop": self.shop_id}, {"now": utcnow()}
+        conn.execute(self._sql.match_customers, shop)
+        if tagged:
+            staging.merge_tags(conn)
+        updated = conn.execute(staging.COUNT_CHANGED_CUSTOMERS).scalar_one()
+        inserted = conn.execute(self._sql.insert_customers, {**shop, **now}).rowcount
+        if inserted:
+            conn.execute(self._sql.number_new_customers, shop)
+        ids: dict[str, int] = dict(conn.execute(staging.CUSTOMER_IDS).all())
+        self.stats.customers_inserted += inserted
+        self.stats.customers_updated += updated
+        if batch.standalone_customers:
+            self.stats.inserted += inserted
+            self.stats.updated += updated
+            self.stats.unchanged += len(rows) - inserted - updated
         return ids
 
-    def _upsert_orders(self, session: Session, batch: _Batch, customer_ids: dict[str, int]) -> list[OrderEvent]:
-        existing = {
-            row.platform_order_id: row
-            for row in session.execute(
-                select(Order.id, Order.platform_order_id, *(getattr(Order, f) for f in ORDER_FIELDS))
-                .where(Order.shop_id == self.shop_id, Order.platform_order_id.in_(list(batch.orders)))
-            )
-        }
-        now = utcnow()
-        new_rows: list[dict[str, Any]] = []
-        new_items: dict[str, list[dict[str, Any]]] = {}
-        changed: list[dict[str, Any]] = []
-        events: list[tuple[str, dict[str, Any], str | None]] = []
-        touched: set[int] = set()
-        for oid, (record, identity) in batch.orders.items():
-            values = self._order_values(record, customer_ids[identity])
-            row = existing.get(oid)
-            if row is None:
-                new_rows.append({"shop_id": self.shop_id, "platform_order_id": oid, "source": self.source,
-                                 "imported_at": now, "updated_at": now, **values})
-                new_items[oid] = [_item_values(item) for item in record.items]
-                events.append((oid, values, None))
-                touched.add(values["customer_id"])
-                continue
-            for name in _TIMES:  # a source that leaves a time out does not erase a known one
-                if values[name] is None:
-                    values[name] = getattr(row, name)
-            if all(_same(values[f], getattr(row, f)) for f in ORDER_FIELDS):
-                self.stats.unchanged += 1
-                continue
-            changed.append({"_id": row.id, "updated_at": now, **values})
-            touched.update((values["customer_id"], row.customer_id))
-            if row.status != values["status"]:
-                events.append((oid, values, row.status))
-        order_ids = {row.platform_order_id: row.id for row in existing.values()}
-        if new_rows:
-            order_ids.update(_insert_keyed(session, Order.__table__, new_rows, "platform_order_id",
-                                           Order.shop_id == self.shop_id))
-            items = [(order_ids[oid], *item) for oid, rows in new_items.items() for item in rows]
+    def _upsert_orders(
+        self, conn: Connection, batch: _Batch, customer_ids: dict[str, int]
+    ) -> tuple[list[OrderEvent], int]:
+        """Stage the batch's orders, update those that really change, insert the new ones with
+        their items, refresh the rollups of customers orders moved away from; returns the
+        events to raise and how many stored orders changed."""
+        staged = {oid: self._order_row(oid, record, customer_ids[identity])
+                  for oid, (record, identity) in batch.orders.items()}
+        staging.load(conn, staging.ORDERS, staging.ORDER_VALUES, staged.values())
+        shop, now = {"shop": self.shop_id}, utcnow()
+        conn.execute(self._sql.match_orders, shop)
+        updated = conn.execute(self._sql.update_orders, {"now": now}).rowcount
+        existing = conn.execute(staging.COUNT_STORED_ORDERS).scalar_one()
+        changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
+        new_ids: dict[str, int] = {}
+        if existing < len(staged):
+            new_ids = dict(conn.execute(self._sql.insert_orders, {**shop, "now": now, "source": self.source}).all())
+            items = [(new_ids[oid], *_item_values(item))
+                     for oid in new_ids for item in batch.orders[oid][0].items]
             if items:
-                bulk.write(session.connection(), OrderItem.__table__, _ITEM_COLUMNS, items)
-        if changed:
-            table = Order.__table__
-            session.connection().execute(
-                update(table).where(table.c.id == bindparam("_id"))
-                .values({name: bindparam(name) for name in (*ORDER_FIELDS, "updated_at")}),
-                changed,
-            )
-        rollups.mark_dirty(session, touched)
-        self.stats.inserted += len(new_rows)
-        self.stats.updated += len(changed)
-        return [
-            OrderEvent(
-                kind="order.created" if previous is None else f"order.{values['status']}",
-                shop_id=self.shop_id,
-                order_id=order_ids[oid],
-                customer_id=values["customer_id"],
-                status=OrderStatus(values["status"]),
-                previous_status=OrderStatus(previous) if previous else None,
-                occurred_at=_event_time(values, previous is None) or now,
-                source=self.source,
-            )
-            for oid, values, previous in events
-        ]
+                bulk.write(conn, OrderItem.__table__, _ITEM_COLUMNS, items)
+        if updated:
+            rollups.refresh(conn, staging.MOVED_AWAY)
+        self.stats.inserted += len(new_ids)
+        self.stats.updated += updated
+        self.stats.unchanged += existing - updated
+        events: list[OrderEvent] = []
+        for oid, row in staged.items():
+            if oid in new_ids:
+                events.append(self._event(new_ids[oid], row, None, row[6]))
+            elif oid in changes:
+                order_id, previous, *times = changes[oid]
+                status = row[2]
+                events.append(self._event(order_id, row, previous, times[_TIMES.index(_STATUS_TIME[status])]))
+        return events, updated
 
-    def _order_values(self, record: OrderRecord, customer_id: int) -> dict[str, Any]:
+    def _event(self, order_id: int, row: tuple[Any, ...], previous: str | None, when: dt.datetime | None) -> OrderEvent:
+        status = row[2]
+        return OrderEvent(
+            kind="order.created" if previous is None else f"order.{status}",
+            shop_id=self.shop_id,
+            order_id=order_id,
+            customer_id=row[1],
+            status=_STATUSES[status],
+            previous_status=_STATUSES[previous] if previous else None,
+            occurred_at=when or utcnow(),
+            source=self.source,
+        )
+
+    def _order_row(self, oid: str, record: OrderRecord, customer_id: int) -> tuple[Any, ...]:
+        """The staged values of an order, in :data:`staging.ORDER_VALUES` order: amounts to the
+        cent, times in naive UTC, a missing creation time taken from the payment (or now)."""
         tz = self._tz
-        values: dict[str, Any] = {
-            "customer_id": customer_id,
-            "status": OrderStatus(record.status).value,
-            "total_amount": _money(record.total_amount),
-            "paid_amount": _money(record.paid_amount),
-            "refund_amount": _money(record.refund_amount),
-        }
-        for name in _TIMES:
-            values[name] = _to_utc(getattr(record, name), tz)
-        if values["created_at"] is None:
-            values["created_at"] = values["paid_at"] or utcnow()
-        return values
+        created, paid_at, shipped, signed, closed = (
+            _to_utc(record.created_at, tz), _to_utc(record.paid_at, tz), _to_utc(record.shipped_at, tz),
+            _to_utc(record.signed_at, tz), _to_utc(record.closed_at, tz),
+        )
+        status = record.status
+        return (
+            oid, customer_id, status.value if isinstance(status, OrderStatus) else OrderStatus(status).value,
+            _money(record.total_amount), _money(record.paid_amount), _money(record.refund_amount),
+            created or paid_at or utcnow(), paid_at, shipped, signed, closed,
+        )
 
     def _emit(self, events: Sequence[OrderEvent]) -> None:
         if not events:
@@ -306,7 +314,11 @@ class Ingestor:
 
 
 def _customer_values(record: CustomerRecord) -> dict[str, Any]:
-    mobile, reachable = normalise_mobile(record.mobile)
+    raw = record.mobile
+    if raw is not None and len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] > "2":
+        mobile, reachable = raw, True  # already a mainland mobile, as most sources give it
+    else:
+        mobile, reachable = normalise_mobile(raw)
     return {
         "platform_id": (record.platform_id or "").strip() or None,
         "name": record.name or None,
@@ -314,11 +326,11 @@ def _customer_values(record: CustomerRecord) -> dict[str, Any]:
         "mobile_tail": mobile[-4:] if reachable and mobile else None,
         "sms_reachable": reachable,
         "email": record.email or None,
-        "gender": record.gender,
+        "gender": record.gender or None,
         "province": record.province or None,
         "city": record.city or None,
         "address": record.address or None,
-        "birthday": record.birthday,
+        "birthday": record.birthday or None,
     }
 
 
@@ -344,18 +356,6 @@ def _item_values(item: Any) -> tuple[Any, ...]:
             _money(item.price) if item.price is not None else None)
 
 
-def _insert_keyed(session: Session, table: Any, rows: list[dict[str, Any]], key: str, scope: Any) -> dict[str, int]:
-    """Insert new rows with the fastest bulk path, then read back ``{key: id}`` in one query.
-
-    Cheaper than ``INSERT ... RETURNING`` row by row through the ORM; the rows are known to be
-    new (this transaction just looked), so no conflict handling is needed.
-    """
-    columns = list(rows[0])
-    bulk.write(session.connection(), table, columns, ([row[c] for c in columns] for row in rows))
-    keys = [row[key] for row in rows]
-    return dict(session.execute(select(table.c[key], table.c.id).where(scope, table.c[key].in_(keys))).all())
-
-
 def _money(value: Decimal | None) -> Decimal:
     return (value or Decimal(0)).quantize(CENT)
 
@@ -363,23 +363,12 @@ def _money(value: Decimal | None) -> Decimal:
 def _to_utc(value: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
+    if value.tzinfo is None:  # shop time: the zone's offset at that moment, looked up in C
+        return value - tz.utcoffset(value)  # type: ignore[operator]
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _same(new: Any, old: Any) -> bool:
-    if isinstance(new, Decimal) and old is not None:
-        return new == Decimal(old).quantize(CENT)
-    return bool(new == old)
-
-
-_STATUS_TIME = {"paid": "paid_at", "shipped": "shipped_at", "signed": "signed_at", "completed": "signed_at",
-                "closed": "closed_at", "refunded": "closed_at", "pending_payment": "created_at"}
-
-
-def _event_time(values: dict[str, Any], created: bool) -> dt.datetime | None:
-    """When the change happened, as far as the record tells: creation, or the new status's time."""
-    if created:
-        return values["created_at"]
-    return values.get(_STATUS_TIME[values["status"]]) or None
+_STATUSES = {status.value: status for status in OrderStatus}
+_STATUS_TIME = {  # when an order's change to a status happened
+    "paid": "paid_at", "shipped": "shipped_at", "signed": "signed_at", "completed": "signed_at",
+    "closed": "closed_at", "refunded": "closed_at", "pending_payment": "created_at"}

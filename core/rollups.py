@@ -10,13 +10,15 @@ Two ways keep them current:
 * ORM writes: a session listener notes the customers of every order flushed and refreshes
   them just before the transaction commits;
 * bulk writes (Core ``insert``/``update``, as ingestion does): the writer calls
-  :func:`mark_dirty` with the customers it touched, or :func:`refresh` directly.
+  :func:`mark_dirty` with the customers it touched, or :func:`refresh` directly (ingestion
+  passes a query of the touched customers in its staging table).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, case, event, func, select, update
+from sqlalchemy import Connection, and_, case, event, func, or_, select, update
+from sqlalchemy.sql.selectable import SelectBase
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -28,28 +30,59 @@ BATCH = 5000
 _PAID = [status.value for status in PAID_STATUSES]
 
 
-def _aggregate(customer_ids: list[int] | None, shop_id: int | None) -> Any:
-    counted = Order.status.in_(_PAID)
-    when = func.coalesce(Order.paid_at, Order.created_at)
+CustomerIds = list[int] | SelectBase
+"""Customers to refresh: their ids, or a query of them (a staging table's, say), which keeps
+the statement the same whatever their number."""
+
+
+def aggregate(customer_ids: CustomerIds | None, shop_id: int | None, orders: Any = None) -> Any:
+    """The rollups of these customers (or a shop's, or everyone's) as a subquery ``agg`` with
+    ``customer_id`` and one column per rollup; customers without orders have no row.
+
+    ``orders`` is what to read: the ``order`` table by default, or any table or subquery with
+    its columns (ingestion passes its staged new orders, see :func:`add`).
+    """
+    source = Order.__table__ if orders is None else orders
+    o = source.c
+    counted = o.status.in_(_PAID)
+    when = func.coalesce(o.paid_at, o.created_at)
     query = select(
-        Order.customer_id.label("customer_id"),
+        o.customer_id.label("customer_id"),
         func.count().filter(counted).label("order_count"),
         # Rounded to the cent: SQLite sums amounts as floating point (174.70000000000002), and a
         # stored value must equal its two-decimal reading for comparisons and page cursors.
         func.round(func.coalesce(
-            func.sum(case((counted, Order.paid_amount - Order.refund_amount), else_=0)), 0
+            func.sum(case((counted, o.paid_amount - o.refund_amount), else_=0)), 0
         ), 2).label("total_paid"),
         func.min(case((counted, when))).label("first_order_at"),
         func.max(case((counted, when))).label("last_order_at"),
-    ).group_by(Order.customer_id)
+    ).group_by(o.customer_id)
     if customer_ids is not None:
-        query = query.where(Order.customer_id.in_(customer_ids))
+        query = query.where(o.customer_id.in_(customer_ids))
     if shop_id is not None:
-        query = query.where(Order.shop_id == shop_id)
+        query = query.where(o.shop_id == shop_id)
     return query.subquery("agg")
 
 
-def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, shop_id: int | None) -> None:
+def add(stored: Any, more: Any) -> dict[str, Any]:
+    """Rollups (``stored``: columns named as the rollups) plus those of orders that are new to
+    them (``more``: an :func:`aggregate` of just those orders): what a full recompute gives,
+    without reading a long-standing customer's every order again."""
+    return {
+        "order_count": stored.order_count + more.order_count,
+        "total_paid": func.round(stored.total_paid + more.total_paid, 2),
+        "first_order_at": case(
+            (or_(stored.first_order_at.is_(None), more.first_order_at < stored.first_order_at), more.first_order_at),
+            else_=stored.first_order_at,
+        ),
+        "last_order_at": case(
+            (or_(stored.last_order_at.is_(None), more.last_order_at > stored.last_order_at), more.last_order_at),
+            else_=stored.last_order_at,
+        ),
+    }
+
+
+def _refresh_batch(conn: Connection | Session, customer_ids: CustomerIds | None, shop_id: int | None) -> None:
     # Customers left with no order at all get zeros; the aggregate covers everyone else.
     reset = update(Customer).values(
         order_count=0, total_paid=0, first_order_at=None, last_order_at=None
@@ -64,7 +97,7 @@ def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, s
         reset.where(and_(*scope, ~has_order, Customer.order_count != 0)),
         execution_options={"synchronize_session": False},
     )
-    agg = _aggregate(customer_ids, shop_id)
+    agg = aggregate(customer_ids, shop_id)
     conn.execute(
         update(Customer)
         .where(Customer.id == agg.c.customer_id)
@@ -79,11 +112,12 @@ def _refresh_batch(conn: Connection | Session, customer_ids: list[int] | None, s
 
 
 def refresh(
-    conn: Connection | Session, customer_ids: Iterable[int] | None = None, shop_id: int | None = None
+    conn: Connection | Session, customer_ids: Iterable[int] | SelectBase | None = None, shop_id: int | None = None
 ) -> None:
-    """Recompute the rollups of ``customer_ids`` (or of a whole shop, or of everyone)."""
-    if customer_ids is None:
-        _refresh_batch(conn, None, shop_id)
+    """Recompute the rollups of ``customer_ids`` (ids, or a query selecting them; or of a
+    whole shop, or of everyone)."""
+    if customer_ids is None or isinstance(customer_ids, SelectBase):
+        _refresh_batch(conn, customer_ids, shop_id)
         return
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), BATCH):

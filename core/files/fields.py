@@ -22,6 +22,9 @@ _MONEY_JUNK = re.compile(r"[¥￥元,，\s]|RMB|CNY", re.IGNORECASE)
 
 def text(value: Any) -> str | None:
     """A cell as stripped text; blanks (empty, '-', 'null') are ``None``."""
+    if type(value) is str:  # every CSV cell: the common case first
+        value = value.strip()
+        return None if value in _BLANKS else value
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -45,19 +48,25 @@ def order_id(value: Any) -> str:
     return result[:64]
 
 
+_CENT = Decimal("0.01")
+
+
 def money(value: Any) -> Decimal | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return Decimal(str(value)).quantize(_CENT)
     raw = text(value)
     if raw is None:
         return None
     try:
-        amount = Decimal(_MONEY_JUNK.sub("", raw))
+        amount = Decimal(raw)  # a plain number, as exports mostly write it
     except InvalidOperation:
-        raise CellError(f"not an amount: {raw!r}") from None
+        try:
+            amount = Decimal(_MONEY_JUNK.sub("", raw))  # ¥128.50, 128.50元, 1,280.00
+        except InvalidOperation:
+            raise CellError(f"not an amount: {raw!r}") from None
     if not amount.is_finite() or amount < 0:
         raise CellError(f"not an amount: {raw!r}")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(_CENT)
 
 
 def quantity(value: Any) -> int:
@@ -82,6 +91,15 @@ def timestamp(value: Any) -> dt.datetime | None:
     raw = text(value)
     if raw is None:
         return None
+    if len(raw) == 19 and raw[4] == "-" and raw[10] == " " and raw[13] == ":" and raw[16] == ":":
+        # 2026-11-11 10:00:00, what exports mostly write: parsed in C
+        try:
+            moment = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                return moment
     match = _DATETIME.match(raw)
     if match is None:
         raise CellError(f"not a date and time: {raw!r} (expected e.g. 2026-11-11 10:00:00)")

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from shopcrm.files import fields as parse
 from shopcrm.files.fields import CellError
 from shopcrm.files.presets import FIELDS, PRESETS, choose_preset, missing_fields
-from shopcrm.files.tables import FileFormatError, Table, open_table
+from shopcrm.files.tables import REPLACEMENT, FileFormatError, Table, open_table
 from shopcrm.regions import parse_region
 from shopcrm.sources import CustomerRecord, DataSource, OrderItemRecord, OrderRecord, RowError
 
@@ -85,8 +85,9 @@ def _missing_message(filename: str, kind: str, table: Table, missing: list[str],
 def _convert_rows(
     table: Table, convert: Callable[[int, Cells], OrderRecord | CustomerRecord]
 ) -> Iterable[OrderRecord | CustomerRecord | RowError]:
+    csv = table.format == "csv"
     for number, cells in table.rows:
-        if table.format == "csv" and any(isinstance(c, str) and "\ufffd" in c for c in cells):
+        if csv and REPLACEMENT in "".join(cells):  # CSV cells are text: one search per row
             yield RowError(number, None, f"the row has bytes that are not {table.encoding} text")
             continue
         try:
