@@ -20,19 +20,13 @@ from shopcrm.accounts import create_user  # noqa: E402
 from shopcrm.config import Config  # noqa: E402
 from shopcrm.db import session_factory, utcnow  # noqa: E402
 from shopcrm.ingest import Ingestor  # noqa: E402
-from shopcrm.models import Customer, Order, Shop, User  # noqa: E402
+from shopcrm.models import Customer, Shop, User  # noqa: E402
 from shopcrm.sources import CustomerRecord, OrderRecord, OrderStatus  # noqa: E402
 from shopcrm.web import create_app  # noqa: E402
 from shopcrm_membership.events import FRESH  # noqa: E402
 from shopcrm_membership.tiers import TierSegmenter  # noqa: E402
+from membership_support import NOW, ago, customer_id, order_id  # noqa: E402,F401
 from web_support import PASSWORD, login  # noqa: E402
-
-NOW = dt.datetime(2026, 11, 22, 12, 0)
-"""A fixed 'now' (naive UTC) for computations that take one."""
-
-
-def ago(days: float) -> dt.datetime:
-    return NOW - dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -70,18 +64,6 @@ def feed(engine: Engine, shop: Shop) -> Feed:
                 session.commit()
 
     return ingest
-
-
-def customer_id(session: Session, nick: str) -> int:
-    found = session.scalar(select(Customer.id).where(Customer.platform_id == nick))
-    assert found is not None, nick
-    return found
-
-
-def order_id(session: Session, platform_order_id: str) -> int:
-    found = session.scalar(select(Order.id).where(Order.platform_order_id == platform_order_id))
-    assert found is not None, platform_order_id
-    return found
 
 
 @pytest.fixture

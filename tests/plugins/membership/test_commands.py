@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from conftest import customer_id
+from membership_support import customer_id
 from shopcrm.cli import build_cli
 from shopcrm.db import utcnow
 from shopcrm.models import CustomerLabel

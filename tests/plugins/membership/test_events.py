@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from conftest import customer_id
+from membership_support import customer_id
 from shopcrm.db import utcnow
 from shopcrm.models import CustomerLabel
 from shopcrm.sources import OrderEvent, OrderStatus

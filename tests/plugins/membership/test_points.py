@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from conftest import NOW, ago, customer_id, order_id
+from membership_support import NOW, ago, customer_id, order_id
 from shopcrm.accounts import create_user
 from shopcrm.models import Customer, Order
 from shopcrm_membership import points

@@ -1,7 +1,7 @@
 """``${tier}`` and ``${points}`` give the customer's tier and points balance."""
 from __future__ import annotations
 
-from conftest import customer_id
+from membership_support import customer_id
 from shopcrm.registry import get_registry
 from shopcrm.variables import RenderContext
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from conftest import NOW, ago
+from membership_support import NOW, ago
 from shopcrm.models import Customer, CustomerLabel, Order, Shop
 from shopcrm.registry import get_registry
 from shopcrm_membership.rules import DEFAULT_TIERS

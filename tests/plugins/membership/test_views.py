@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import customer_id
+from membership_support import customer_id
 from shopcrm.jobs import wait_for
 from shopcrm.models import CustomerLabel, JobRun
 from shopcrm_membership.models import PointsEntry
