@@ -7,6 +7,11 @@
 * Sort by last order, total paid or when the customer was added, newest/biggest first, with the
   id as a tie-breaker; pages follow a cursor (the last row's sort value and id), never OFFSET,
   so page 2,000 costs what page 1 does.
+* A search that matches few customers (up to :data:`FEW`) is answered from its own indexes:
+  their ids first, then only those rows, sorted. Walking the sort index and testing every
+  customer, which SQLite otherwise may pick, reads most of the shop for a rare nick. A search
+  matching more reads the sort index as a list without search does, testing each customer
+  (matches are then dense), rather than gathering and sorting all its matches.
 """
 from __future__ import annotations
 
@@ -17,14 +22,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer
+from shopcrm.sql import in_ids
 
 SORTS = {"last_order": Customer.last_order_at, "total_paid": Customer.total_paid, "created": Customer.created_at}
 PAGE_SIZE = 50
+FEW = 2000
+"""Searches matching at most this many customers are sorted from their own matches."""
 _TOP = "\uffff"
 
 
@@ -64,24 +72,30 @@ def _decode(cursor: str) -> tuple[Any, int]:
         raise ValueError("this page link is broken; start again from the first page") from None
 
 
-def search_condition(query: str) -> Any:
+def search_condition(query: str, indexed: bool = True) -> Any:
+    """The search as a condition; ``indexed=False`` writes it so that no index serves it (for a
+    search matching most customers, which the sort index finds fastest, testing each)."""
     q = query.strip()
     if not q:
         return None
+
+    def plain(column: Any) -> Any:
+        return column if indexed else func.coalesce(column, column)
+
     digits = q.replace(" ", "").replace("-", "")
     if digits.isdigit() and 2 <= len(digits) <= 11:
         if len(digits) == 4:
-            return Customer.mobile_tail == digits
+            return plain(Customer.mobile_tail) == digits
         if len(digits) == 11:
-            return Customer.mobile == digits
+            return plain(Customer.mobile) == digits
         return Customer.mobile.endswith(digits, autoescape=True)
-    return or_(and_(Customer.platform_id >= q, Customer.platform_id < q + _TOP),
-               and_(Customer.name >= q, Customer.name < q + _TOP))
+    nick, name = plain(Customer.platform_id), plain(Customer.name)
+    return or_(and_(nick >= q, nick < q + _TOP), and_(name >= q, name < q + _TOP))
 
 
-def _filtered(shop_id: int, query: str, filters: Filters) -> Select[tuple[Customer]]:
+def _filtered(shop_id: int, query: str, filters: Filters, indexed: bool = True) -> Select[tuple[Customer]]:
     statement = select(Customer).where(Customer.shop_id == shop_id)
-    condition = search_condition(query)
+    condition = search_condition(query, indexed)
     if condition is not None:
         statement = statement.where(condition)
     if filters.province:
@@ -98,27 +112,44 @@ def _filtered(shop_id: int, query: str, filters: Filters) -> Select[tuple[Custom
 
 
 def build_query(shop_id: int, query: str = "", filters: Filters | None = None, sort: str = "last_order",
-                cursor: str | None = None, limit: int = PAGE_SIZE, nulls: bool = False) -> Select[tuple[Customer]]:
+                cursor: str | None = None, limit: int = PAGE_SIZE, nulls: bool = False,
+                among: list[int] | None = None, dialect: str = "sqlite") -> Select[tuple[Customer]]:
     """One of the two index range reads a page is made of: customers with a sort value (by
     value and id, descending), or with ``nulls=True`` those without one (never ordered, by id).
 
     A cursor continues with a row-value comparison, ``(value, id) < (v, i)``, which both
     databases answer from the sort index as a range, where an OR of conditions would scan.
+    ``among``: only these customers (a search's few matches), looked up by id and sorted by
+    expressions no index provides, so the database does exactly that.
     """
     column = SORTS.get(sort)
     if column is None:
         raise ValueError(f"unknown sort {sort!r} (sorts: {', '.join(SORTS)})")
-    statement = _filtered(shop_id, query, filters or Filters())
+    # A search that is not among a few matches matches many: read the sort index, test each.
+    statement = _filtered(shop_id, query, filters or Filters(), indexed=among is not None)
     value, row_id = _decode(cursor) if cursor else (None, None)
+    order_value, order_id = column, Customer.id
+    if among is not None:
+        statement = statement.where(in_ids(Customer.id, among, dialect))
+        order_value, order_id = func.coalesce(column, column), Customer.id + 0
     if nulls:
         statement = statement.where(column.is_(None))
         if row_id is not None and value is None:
             statement = statement.where(Customer.id < row_id)
-        return statement.order_by(Customer.id.desc()).limit(limit + 1)
+        return statement.order_by(order_id.desc()).limit(limit + 1)
     statement = statement.where(column.is_not(None))
     if value is not None:
         statement = statement.where(tuple_(column, Customer.id) < tuple_(value, row_id))
-    return statement.order_by(column.desc(), Customer.id.desc()).limit(limit + 1)
+    return statement.order_by(order_value.desc(), order_id.desc()).limit(limit + 1)
+
+
+def few_matches(session: Session, shop_id: int, query: str) -> list[int] | None:
+    """The ids of the customers a search matches, when there are at most :data:`FEW` of them."""
+    condition = search_condition(query)
+    if condition is None:
+        return None
+    ids = list(session.scalars(select(Customer.id).where(Customer.shop_id == shop_id, condition).limit(FEW + 1)))
+    return ids if len(ids) <= FEW else None
 
 
 def search(session: Session, shop_id: int, query: str = "", filters: Filters | None = None,
@@ -129,12 +160,17 @@ def search(session: Session, shop_id: int, query: str = "", filters: Filters | N
     """
     attribute = {"last_order": "last_order_at", "total_paid": "total_paid", "created": "created_at"}.get(sort)
     in_nulls = bool(cursor) and _decode(cursor)[0] is None
+    among = few_matches(session, shop_id, query)
+    dialect = session.get_bind().dialect.name
     rows: list[Customer] = []
+    if among == []:
+        return Page([], None, filters or Filters())
     if not in_nulls:
-        rows = list(session.scalars(build_query(shop_id, query, filters, sort, cursor, limit)))
+        rows = list(session.scalars(build_query(shop_id, query, filters, sort, cursor, limit, among=among,
+                                                dialect=dialect)))
     if len(rows) <= limit:
         rest = build_query(shop_id, query, filters, sort, cursor if in_nulls else None, limit - len(rows),
-                           nulls=True)
+                           nulls=True, among=among, dialect=dialect)
         rows += list(session.scalars(rest))
     next_cursor = None
     if len(rows) > limit:
@@ -144,4 +180,4 @@ def search(session: Session, shop_id: int, query: str = "", filters: Filters | N
     return Page(rows, next_cursor, filters or Filters())
 
 
-__all__ = ["Filters", "Page", "SORTS", "build_query", "cursor_for", "search", "search_condition"]
+__all__ = ["FEW", "Filters", "Page", "SORTS", "build_query", "cursor_for", "few_matches", "search", "search_condition"]

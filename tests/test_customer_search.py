@@ -53,6 +53,26 @@ def test_search(session, shop, query, expected):
     assert nicks(search(session, shop.id, query)) == expected
 
 
+@pytest.mark.parametrize("few", [0, 1, 2000])
+@pytest.mark.parametrize(("query", "expected"), [("tb_wang", ["tb_wang", "tb_wangfei"]), ("王", ["tb_wang", "tb_wangfei"]),
+                                                 ("5678", ["tb_wang", "tb_wangfei"]), ("nobody", [])])
+def test_a_search_gives_the_same_pages_from_its_own_matches_or_from_the_sort_index(
+        session, shop, monkeypatch, few, query, expected):
+    """Whether the search is taken as matching few customers (read by its indexes, then sorted)
+    or many (the sort index read, each customer tested), the pages are the same."""
+    import shopcrm.customer_search as customer_search
+
+    monkeypatch.setattr(customer_search, "FEW", few)
+    seen, cursor = [], None
+    while True:
+        page = search(session, shop.id, query, cursor=cursor, limit=1)
+        seen += nicks(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+
+
 def test_filters(session, shop):
     assert nicks(search(session, shop.id, filters=Filters(province="浙江省"))) == ["tb_wang", "lily88"]
     assert nicks(search(session, shop.id, filters=Filters(min_orders=1, max_orders=2))) == ["zhang", "tb_wangfei"]
