@@ -135,7 +135,8 @@ class RfmSegmenter(Segmenter):
         rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now)).where(s.cid.is_not(None))
         mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
         if ids is not None:  # looked up by customer, not read through the index on the shop
-            rows = rows.where(in_ids(s.cid, ids, dialect))
+            if not incremental:  # ranked the whole shop: label only the run's customers
+                rows = rows.where(in_ids(s.cid, ids, dialect))
             mine = and_(CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
                         in_ids(CustomerLabel.customer_id, ids, dialect))
         # Customers no longer paying lose their label; everyone scored gets theirs, in place.
