@@ -2,13 +2,15 @@
 
 Registers :class:`~shopcrm_sms_aliyun.channel.AliyunSmsChannel`, its table of received pushes
 (an Alembic branch of its own) and the push endpoints under ``/plugins/sms_aliyun/`` that
-Aliyun calls with delivery receipts and replies. ``docs/sms_aliyun.md`` is the guide.
+Aliyun calls with delivery receipts and replies, and ``shopcrm sms_aliyun callback-urls``
+that prints their addresses. ``docs/sms_aliyun.md`` is the guide.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterable
 
+import click
 from flask import Blueprint
 
 from shopcrm import hookimpl
@@ -34,3 +36,10 @@ def register_blueprints() -> Iterable[Blueprint]:
 
     csrf.exempt(bp)  # Aliyun's pushes have no session and no form: the token is the credential
     return [bp]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from shopcrm_sms_aliyun.commands import register
+
+    register(cli)

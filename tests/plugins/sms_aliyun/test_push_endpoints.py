@@ -1,6 +1,7 @@
 """The push endpoints: the token, the answer Aliyun expects, events handed on once."""
 from __future__ import annotations
 
+import json
 from typing import Iterator
 
 import pytest
@@ -136,3 +137,19 @@ def test_other_pages_still_need_a_log_in_and_csrf(web, csrf_app: Flask, login_as
     from shopcrm.web import csrf
 
     assert {bp.name for bp in csrf._exempt_blueprints} == {"api", "sms_aliyun"}
+
+
+def test_the_command_prints_the_addresses_that_work(web, recorder, config) -> None:
+    from click.testing import CliRunner
+
+    from shopcrm.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), ["sms_aliyun", "callback-urls", "https://crm.example.com/", "--json"])
+    assert result.exit_code == 0, result.output
+    urls = json.loads(result.output)
+    assert urls["report"].startswith("https://crm.example.com/plugins/sms_aliyun/report/")
+    again = json.loads(CliRunner().invoke(build_cli(), ["sms_aliyun", "callback-urls", "https://x", "--json"]).output)
+    assert again["up"].rsplit("/", 1)[1] == urls["report"].rsplit("/", 1)[1]  # one token, kept
+    path = urls["up"].removeprefix("https://crm.example.com")
+    assert web.post(path, json=[UP]).get_json() == ACK
+    assert [e.kind for e in recorder.events] == ["replied"]
