@@ -21,6 +21,8 @@ import logging
 from collections import defaultdict
 from typing import Any, Mapping, Sequence
 
+from flask_babel import lazy_gettext as _l
+
 from shopcrm.channels import Channel, MessageEvent, OutgoingMessage, SendResult, SettingsField
 from shopcrm_sms_aliyun import codes, outid, pushes
 from shopcrm_sms_aliyun.client import (
@@ -53,12 +55,13 @@ class AliyunSmsChannel(Channel):
 
     def settings_fields(self) -> Sequence[SettingsField]:
         return [
-            SettingsField("access_key_id", "AccessKey ID"),
-            SettingsField("access_key_secret", "AccessKey Secret", secret=True),
-            SettingsField("sign_name", "短信签名", help="控制台中审核通过的签名名称，例如：某某旗舰店"),
-            SettingsField("endpoint", "服务地址", required=False, default=DEFAULT_ENDPOINT),
-            SettingsField("region", "地域", required=False, default=DEFAULT_REGION),
-            SettingsField("timeout", "超时（秒）", required=False, default=str(int(DEFAULT_TIMEOUT))),
+            SettingsField("access_key_id", _l("AccessKey ID")),
+            SettingsField("access_key_secret", _l("AccessKey Secret"), secret=True),
+            SettingsField("sign_name", _l("Signature name"),
+                          help=_l("An approved signature exactly as in the Aliyun console, without 【】.")),
+            SettingsField("endpoint", _l("Endpoint"), required=False, default=DEFAULT_ENDPOINT),
+            SettingsField("region", _l("Region"), required=False, default=DEFAULT_REGION),
+            SettingsField("timeout", _l("Timeout (seconds)"), required=False, default=str(int(DEFAULT_TIMEOUT))),
         ]
 
     # -- sending -----------------------------------------------------------------------------

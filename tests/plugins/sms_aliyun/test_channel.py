@@ -181,3 +181,17 @@ def test_the_secret_is_never_in_the_request(channel, settings, fake) -> None:
     assert all(settings["access_key_secret"] not in value for value in fake.requests[0].values())
 
 
+
+
+def test_the_plugin_registers_the_channel(config) -> None:
+    from shopcrm.registry import get_registry
+
+    assert isinstance(get_registry().channels["sms_aliyun"], AliyunSmsChannel)
+
+
+def test_the_credentials_never_show_the_secret(settings) -> None:
+    from shopcrm_sms_aliyun.channel import client_for
+
+    credentials = client_for(settings).credentials
+    assert settings["access_key_secret"] not in repr(credentials)
+    assert settings["access_key_secret"] not in str(credentials)
