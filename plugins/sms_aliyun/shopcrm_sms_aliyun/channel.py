@@ -17,7 +17,6 @@ with SendSms (OutId = its id). What each outcome becomes:
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from typing import Any, Mapping, Sequence
 
@@ -29,8 +28,6 @@ from shopcrm_sms_aliyun.client import (
     DEFAULT_ENDPOINT, DEFAULT_REGION, DEFAULT_TIMEOUT, AliyunError, Credentials, DysmsClient, NotSent,
     OutcomeUnknown, send_details,
 )
-
-log = logging.getLogger(__name__)
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 """Aliyun's SendDate and report times are Beijing time (no daylight saving)."""

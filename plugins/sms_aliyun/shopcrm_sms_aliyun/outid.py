@@ -8,40 +8,39 @@ number says which of the batch's messages a receipt is about. Aliyun keeps an Ou
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 MAX_LENGTH = 255
 
+MAX_SPAN = 1000
+"""A range wider than this is not one of ours (a batch holds at most 100 messages)."""
+
+PATTERN = re.compile(r"[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*")
+
 
 def encode(ids: Iterable[int]) -> str:
     """``ids`` as sorted, comma-separated ranges: ``[3, 1, 2, 7]`` → ``"1-3,7"``."""
-    parts: list[str] = []
-    ordered = sorted(set(ids))
-    start = prev = None
-    for n in ordered + [None]:  # type: ignore[operator]
-        if start is not None and (n is None or n != prev + 1):
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if n is not None and start is None:
-            start = n
-        prev = n
-    return ",".join(parts)
+    ranges: list[list[int]] = []
+    for n in sorted(set(ids)):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    return ",".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
 
 
 def decode(out_id: str | None) -> set[int]:
     """The ids an OutId names; an empty set for anything that is not one of ours."""
     ids: set[int] = set()
-    if not out_id:
+    if not out_id or not PATTERN.fullmatch(out_id):
         return ids
-    try:
-        for part in out_id.split(","):
-            first, _, last = part.partition("-")
-            low, high = int(first), int(last or first)
-            if low < 0 or high < low or high - low > 1000:
-                return set()
-            ids.update(range(low, high + 1))
-    except ValueError:
-        return set()
+    for part in out_id.split(","):
+        first, _, last = part.partition("-")
+        low, high = int(first), int(last or first)
+        if high < low or high - low > MAX_SPAN:
+            return set()
+        ids.update(range(low, high + 1))
     return ids
 
 

@@ -12,7 +12,6 @@ place to change.
 """
 from __future__ import annotations
 
-import logging
 
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -24,8 +23,6 @@ from shopcrm.web.access import public
 from shopcrm.web.database import db
 from shopcrm_sms_aliyun import pushes, tokens
 from shopcrm_sms_aliyun.models import ReceivedPush
-
-log = logging.getLogger(__name__)
 
 CHANNEL = "sms_aliyun"
 ACK = {"code": 0, "msg": "接收成功"}
