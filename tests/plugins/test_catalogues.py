@@ -20,7 +20,8 @@ def extracted_msgids(package: Path) -> set[str]:
 
 
 def test_the_plugins_with_pages_have_catalogues() -> None:
-    assert {package.name for package in PACKAGES} >= {"shopcrm_rfm", "shopcrm_lifecycle", "shopcrm_membership"}
+    assert {package.name for package in PACKAGES} >= {"shopcrm_rfm", "shopcrm_lifecycle", "shopcrm_membership",
+                                                       "shopcrm_sms_aliyun"}
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda package: package.name)
@@ -29,7 +30,7 @@ def test_the_chinese_catalogue_translates_every_string_of_the_plugin(package: Pa
         catalogue = read_po(handle)
     translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
     extracted = extracted_msgids(package)
-    assert len(extracted) > 20, "the templates and views were read"
+    assert extracted, "the code and templates were read"
     missing = sorted(extracted - translated)
     assert not missing, f"untranslated: {missing}; run pybabel extract/update (see {package.name}/babel.cfg)"
     for message in catalogue:
