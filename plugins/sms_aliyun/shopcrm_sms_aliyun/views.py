@@ -12,7 +12,6 @@ place to change.
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
