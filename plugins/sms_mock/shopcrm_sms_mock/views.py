@@ -120,7 +120,9 @@ def settings() -> ResponseReturnValue:
 def receipts() -> ResponseReturnValue:
     """Send the due delivery receipts now (in this request unless jobs go to Redis)."""
     config = current_config()
-    run_id = enqueue(RECEIPTS, config=config, created_by=current_user.id, wait=True)
+    user_id = current_user.id
+    db().commit()  # let go of this request's write transaction: the job writes from sessions of its own
+    run_id = enqueue(RECEIPTS, config=config, created_by=user_id, wait=True)
     status = job_status(run_id, config) or {}
     result = status.get("result") or {}
     if status.get("status") == "finished":
