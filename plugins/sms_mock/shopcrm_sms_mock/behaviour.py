@@ -51,6 +51,8 @@ class Behaviour:
 DEFAULTS = Behaviour()
 PERCENTS = ("transient_percent", "permanent_percent", "unknown_percent", "failed_percent")
 WHOLE = ("delay_seconds", "limit_per_minute", "limit_per_hour", "limit_per_day")
+SHARES = "error_shares"
+"""The ``field`` of a :class:`BehaviourError` about the error shares together."""
 
 
 class BehaviourError(ValueError):
@@ -81,7 +83,7 @@ def parse(values: Mapping[str, Any]) -> Behaviour:
             result[key] = str(value)
     behaviour = Behaviour(**result)
     if behaviour.transient_percent + behaviour.permanent_percent + behaviour.unknown_percent > 100:
-        raise BehaviourError("transient_percent", "the error shares add up to more than 100")
+        raise BehaviourError(SHARES, "the error shares add up to more than 100")
     return behaviour
 
 

@@ -1,9 +1,11 @@
 """``MockSmsChannel``: the sandbox as a channel campaigns and automations can send through."""
 from __future__ import annotations
 
+import datetime as dt
+from contextlib import AbstractContextManager
 from typing import Any, Callable, Mapping, Sequence
 
-import datetime as dt
+from sqlalchemy.orm import Session
 
 from shopcrm.channels import Channel, OutgoingMessage, SendResult
 from shopcrm.config import Config, load_config
@@ -29,7 +31,7 @@ class MockSmsChannel(Channel):
         self._config = config
         self._clock = clock
 
-    def _scope(self) -> Any:
+    def _scope(self) -> AbstractContextManager[Session]:
         return session_scope(self._config or load_config())
 
     def send_batch(self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]) -> list[SendResult]:

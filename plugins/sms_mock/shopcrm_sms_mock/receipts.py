@@ -27,8 +27,9 @@ def due_receipts(session: Session, behaviour: Behaviour, now: dt.datetime,
     due = session.scalars(select(Submission.message_id)
                           .where(Submission.status == ACCEPTED, Submission.due_at <= now)
                           .order_by(Submission.due_at, Submission.id).limit(limit)).all()
-    failed = [m for m in due if draw(behaviour.seed, m, "receipt") < behaviour.failed_percent]
-    delivered = [m for m in due if m not in set(failed)]
+    failing = {m for m in due if draw(behaviour.seed, m, "receipt") < behaviour.failed_percent}
+    failed = [m for m in due if m in failing]
+    delivered = [m for m in due if m not in failing]
     events: list[MessageEvent] = []
     for kind, ids, code in ((DELIVERED, delivered, None), (FAILED, failed, UNDELIVERED)):
         if not ids:

@@ -103,8 +103,11 @@ def settings() -> ResponseReturnValue:
         try:
             chosen = behaviour.parse(form.values())
         except behaviour.BehaviourError as exc:
-            form[exc.field].errors = [_("Enter a number in range.")]
-            flash(_("The settings were not saved: %(error)s", error=str(exc)), "error")
+            message = (_("The three error shares add up to more than 100 percent.") if exc.field == behaviour.SHARES
+                       else _("Enter a number in range."))
+            target = form.transient_percent if exc.field == behaviour.SHARES else form[exc.field]
+            target.errors = [message]
+            flash(_("The settings were not saved: %(error)s", error=f"{target.label.text}: {message}"), "error")
         else:
             behaviour.save(session, chosen)
             audit.record(session, "sms_mock.settings", user=current_user._get_current_object(),

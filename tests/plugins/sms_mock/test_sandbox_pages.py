@@ -90,6 +90,9 @@ def test_settings_are_for_administrators(login_as, make_user, session):
     token = csrf_token(page)
     refused = admin.post("/plugins/sms_mock/settings", data={**form, "transient_percent": "120", "csrf_token": token})
     assert refused.status_code == 200 and "设置未保存" in text(refused)
+    too_many = admin.post("/plugins/sms_mock/settings", data={**form, "transient_percent": "60",
+                                                               "permanent_percent": "50", "csrf_token": token})
+    assert "三种错误的比例加起来超过了百分之百" in text(too_many)
     assert behaviour.load(session) == behaviour.DEFAULTS
     saved = admin.post("/plugins/sms_mock/settings", data={**form, "csrf_token": token})
     assert saved.status_code == 302
