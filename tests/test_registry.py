@@ -29,6 +29,7 @@ def loose(tmp_path, monkeypatch):
     folder = tmp_path / "loose"
     folder.mkdir()
     monkeypatch.setenv("SHOPCRM_PLUGINS_DIR", str(folder))
+    monkeypatch.setenv("SHOPCRM_PLUGINS", "")  # only the loose files: bundled plugins register channels too
     reset_plugin_manager()
     return folder
 

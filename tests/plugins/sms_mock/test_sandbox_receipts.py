@@ -1,0 +1,71 @@
+"""Receipts: due messages become delivered or failed once, and every plugin hears of it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from shopcrm.jobs import enqueue, wait_for
+from shopcrm.jobs.registry import job_kind_label
+from shopcrm_sms_mock import behaviour
+from shopcrm_sms_mock.behaviour import Behaviour
+from shopcrm_sms_mock.events import raise_events
+from shopcrm_sms_mock.jobs import RECEIPTS
+from shopcrm_sms_mock.models import Submission
+from shopcrm_sms_mock.receipts import UNDELIVERED, due_receipts
+from sms_mock_support import NOW, message
+
+
+def settle(session, at, **settings):
+    events = due_receipts(session, Behaviour(**settings), at)
+    session.commit()
+    return events
+
+
+def test_messages_are_delivered_once_the_delay_is_over(channel, session, events):
+    accepted = channel.send_batch([message(1), message(2)], {})
+    assert settle(session, NOW + dt.timedelta(seconds=4)) == []  # not yet: 5 seconds by default
+    settled = settle(session, NOW + dt.timedelta(seconds=5))
+    assert sorted((e.kind, e.message_id, e.gateway_id, e.mobile) for e in settled) == [
+        ("delivered", 1, accepted[0].gateway_id, "13800000001"),
+        ("delivered", 2, accepted[1].gateway_id, "13800000002")]
+    assert all(e.channel == "sms_mock" for e in settled)
+    assert settle(session, NOW + dt.timedelta(hours=1)) == []  # each receipt once; cheap when none is due
+    session.expire_all()
+    stored = session.scalars(select(Submission).order_by(Submission.message_id)).all()
+    assert [(s.status, s.receipt_at) for s in stored] == [("delivered", NOW + dt.timedelta(seconds=5))] * 2
+
+
+def test_a_share_of_receipts_fail(channel, session):
+    channel.send_batch([message(i) for i in range(1, 5)], {})
+    settled = settle(session, NOW + dt.timedelta(minutes=1), failed_percent=100)
+    assert {(e.kind, e.error_code) for e in settled} == {("failed", UNDELIVERED)}
+    assert len(settled) == 4
+
+
+def test_rejected_and_lost_messages_get_no_receipt(channel, session):
+    channel.send_batch([message(1, to="123"), message(2)], {"transient_percent": 100})
+    assert settle(session, NOW + dt.timedelta(days=1)) == []
+
+
+def test_the_job_settles_due_messages_and_raises_their_events(config, channel, session, events):
+    behaviour.save(session, Behaviour(delay_seconds=0))
+    session.commit()
+    channel.send_batch([message(1), message(2)], {"delay_seconds": 0})  # due at the clock's NOW, long past
+    run_id = enqueue(RECEIPTS, config=config, wait=True)
+    status = wait_for(run_id, config)
+    assert status["status"] == "finished" and status["result"] == {"delivered": 2, "failed": 0}
+    raised = events()
+    assert sorted((e["kind"], e["message_id"], e["channel"]) for e in raised) == [
+        ("delivered", 1, "sms_mock"), ("delivered", 2, "sms_mock")]
+    again = wait_for(enqueue(RECEIPTS, config=config, wait=True), config)
+    assert again["result"] == {"delivered": 0, "failed": 0} and len(events()) == 2
+    assert str(job_kind_label(RECEIPTS)) != RECEIPTS  # the job has a label of its own
+
+
+def test_raise_events_calls_every_plugin(config, events):
+    from shopcrm.channels import MessageEvent
+
+    assert raise_events([MessageEvent(kind="replied", channel="sms_mock", mobile="13800000001", text="TD")]) == 1
+    assert events() == [{"kind": "replied", "channel": "sms_mock", "message_id": None, "gateway_id": None,
+                         "mobile": "13800000001", "text": "TD", "error_code": None}]
