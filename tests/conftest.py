@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from shopcrm import migrate
 from shopcrm.config import Config, load_config, normalise_database_url
 from shopcrm.db import dispose_engines, get_engine, make_engine, scratch_database, session_factory
+from shopcrm.jobs.runner import join_embedded_runners
 from shopcrm.plugins import reset_plugin_manager
 
 OUTER_DATABASE_URL = os.environ.get("DATABASE_URL")
@@ -81,6 +82,7 @@ def config(tmp_path: Path, database_template: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("DATABASE_URL", url)
     reset_plugin_manager()
     yield load_config()
+    join_embedded_runners()  # jobs a test queued (labels after an import ...) end with the test
     reset_plugin_manager()
     if not OUTER_DATABASE_URL:
         dispose_engines()

@@ -206,6 +206,15 @@ _runners: dict[str, EmbeddedRunner] = {}
 _runners_lock = threading.Lock()
 
 
+def join_embedded_runners() -> None:
+    """Wait until every job submitted to this process's embedded runners has run (tests, and a
+    process about to drop its database, call this so that no job outlives its database)."""
+    with _runners_lock:
+        runners = list(_runners.values())
+    for runner in runners:
+        runner.join()
+
+
 def embedded_runner(config: Config) -> EmbeddedRunner:
     key = f"{config.database_url}|{config.instance_path}"  # jobs write reports into the instance
     with _runners_lock:
