@@ -28,7 +28,7 @@ import urllib.request
 from sqlalchemy import func, select, text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from demo_shop import demo_shop
+from demo_shop import demo_shop, settle
 from shopcrm.accounts import create_user
 from shopcrm.config import load_config
 from shopcrm.customer_search import FEW, build_query, cursor_for, few_matches, search_condition
@@ -75,8 +75,7 @@ def main() -> None:
 
     with demo_shop("list", args.customers, 2 * args.customers, seed=5) as shop:  # the segment_count shop
         engine, shop_id = shop.engine, shop.shop_id
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        settle(engine)
         with session_factory(engine, write=True)() as session:
             create_user(session, "bench", PASSWORD, role="operator")
             session.commit()

@@ -23,7 +23,7 @@ import time
 
 from sqlalchemy import select, text
 
-from demo_shop import demo_shop
+from demo_shop import demo_shop, settle
 from shopcrm.db import session_factory, utcnow
 from shopcrm.models import Customer, Order
 from shopcrm_rfm.segmenter import RfmSegmenter
@@ -57,6 +57,7 @@ def main() -> None:
     started = time.perf_counter()
     with demo_shop("rfm", args.customers, args.orders, seed=3) as shop:
         engine, shop_id, folder = shop.engine, shop.shop_id, shop.folder
+        settle(engine)
         build_s = time.perf_counter() - started
         now = utcnow()
         segmenter = RfmSegmenter()

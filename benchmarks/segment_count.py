@@ -17,7 +17,7 @@ import time
 
 from sqlalchemy import text
 
-from demo_shop import demo_shop
+from demo_shop import demo_shop, settle
 from shopcrm.db import session_factory, utcnow
 from shopcrm.segment_rules import count_matching
 
@@ -51,8 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     with demo_shop("segments", args.customers, 2 * args.customers, seed=5) as shop:
         engine, shop_id = shop.engine, shop.shop_id
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        settle(engine)
         with session_factory(engine)() as session:
             ours_s, ours = timed(lambda: session.scalar(count_matching(shop_id, RULES)), args.repeat)
             since = utcnow() - dt.timedelta(days=90)
