@@ -180,6 +180,10 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
                 .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start,
                        in_ids(Order.customer_id, ids, dialect))
                 .group_by(Order.customer_id))
+    if dialect == "postgresql":  # reads the covering index by customer, or the table, as it costs
+        return (select(Order.customer_id, func.count(), money)
+                .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start)
+                .group_by(Order.customer_id))
     # Every order of the shop is read: one pass over the table and a sort is far cheaper than
     # walking an index (by shop, or by customer for the grouping) and fetching each row from it,
     # which SQLite's planner otherwise picks. "+ 0" keeps the indexes out of the plan.
