@@ -4,10 +4,12 @@ Both the grid and the class table come from one ``GROUP BY`` over the shop's ``c
 rows of the ``rfm`` segmenter (index ``(shop_id, segmenter, value)``), reading ``r``, ``m``,
 ``r_score`` and ``f_score`` out of the ``scores`` JSON in SQL (``json_extract`` on SQLite,
 ``->>`` on PostgreSQL, through SQLAlchemy's JSON indexing): nothing is loaded per customer, and
-the result (at most classes × 25 rows) is kept until the next RFM run.
+the result (at most classes × 25 rows) is kept until the next full RFM run, or for a few
+minutes while only incremental runs follow (:func:`cached_groups`).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -60,30 +62,41 @@ def groups(session: Session, shop_id: int) -> list[Group]:
                   float(spend), float(recency)) for value, r, f, count, spend, recency in rows]
 
 
-_CACHE: dict[tuple[str, int, int, str], list[Group]] = {}
+_CACHE: dict[tuple[str, int, int, str], tuple[float, int, list[Group]]] = {}
 _CACHE_SIZE = 32
+STALE_AFTER = 300.0
+"""Seconds the figures are kept while only incremental runs (after imports and API calls) follow."""
 
 
-def cached_groups(session: Session, shop_id: int) -> list[Group]:
-    """:func:`groups`, kept per database, shop and latest RFM run.
+def cached_groups(session: Session, shop_id: int, now: float | None = None) -> list[Group]:
+    """:func:`groups`, kept per database, shop and latest full RFM run.
 
-    Labels change only in a segmenter run, and every run adds a ``label_run`` row, so the
-    latest run (its id and start time, in case a database is emptied and its ids start again)
-    says whether the figures are still current; a page view then costs one indexed look-up
-    instead of a pass over every label.
+    Labels change only in a segmenter run, and every run adds a ``label_run`` row. A full run
+    (daily, or "Recompute now") makes the figures new at once. Runs over the customers an
+    import or an API call touched come often and move few customers: after one, the figures
+    are read again once they are :data:`STALE_AFTER` seconds old, so a page view usually costs
+    one indexed look-up instead of a pass over every label.
     """
-    latest = session.execute(select(LabelRun.id, LabelRun.started_at).where(
-        LabelRun.shop_id == shop_id, LabelRun.segmenter == NAME).order_by(LabelRun.id.desc()).limit(1)).first()
+    runs = select(LabelRun.id, LabelRun.started_at).where(
+        LabelRun.shop_id == shop_id, LabelRun.segmenter == NAME).order_by(LabelRun.id.desc()).limit(1)
+    latest = session.execute(runs).first()
     if latest is None:
         return groups(session, shop_id)
-    key = (str(session.get_bind().url), shop_id, int(latest.id), latest.started_at.isoformat())
+    full = session.execute(runs.where(LabelRun.full.is_(True))).first()
+    # The start time keeps a database emptied and refilled (ids starting again) apart.
+    key = (str(session.get_bind().url), shop_id, int(full.id) if full else 0,
+           full.started_at.isoformat() if full else "")
+    now = time.monotonic() if now is None else now
     found = _CACHE.get(key)
-    if found is None:
-        found = groups(session, shop_id)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = found
-    return found
+    if found is not None:
+        read_at, run_id, kept = found
+        if run_id == latest.id or now - read_at < STALE_AFTER:
+            return kept
+    kept = groups(session, shop_id)
+    if key not in _CACHE and len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (now, int(latest.id), kept)
+    return kept
 
 
 @dataclass(slots=True, frozen=True)

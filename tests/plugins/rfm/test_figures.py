@@ -128,3 +128,28 @@ def test_the_figures_are_kept_until_the_next_run(config: Config, session: Sessio
     run_all(config, shop.id, ["rfm"])  # the customer has no paid order: no label
     session.rollback()  # end the read transaction: see the run
     assert figures.cached_groups(session, shop.id) == []
+
+
+def test_incremental_runs_refresh_the_figures_only_once_they_are_stale(config: Config, session: Session) -> None:
+    shop = Shop(name="增量店")
+    session.add(shop)
+    session.flush()
+    customer = Customer(shop_id=shop.id, identity="q", platform_id="q")
+    session.add(customer)
+    session.flush()
+    session.add(LabelRun(shop_id=shop.id, segmenter="rfm", full=True, counts={}, moves=[]))
+    session.add(CustomerLabel(shop_id=shop.id, customer_id=customer.id, segmenter="rfm", value="重要价值客户",
+                              scores={"r": 1, "f": 1, "m": 5.0, "r_score": 5, "f_score": 5}))
+    session.commit()
+    assert sum(g.customers for g in figures.cached_groups(session, shop.id, now=1000.0)) == 1
+    session.query(CustomerLabel).delete()
+    session.add(LabelRun(shop_id=shop.id, segmenter="rfm", full=False, counts={}, moves=[]))
+    session.commit()
+    fresh = 1000.0 + figures.STALE_AFTER - 1
+    assert sum(g.customers for g in figures.cached_groups(session, shop.id, now=fresh)) == 1, "kept a while"
+    assert figures.cached_groups(session, shop.id, now=1000.0 + figures.STALE_AFTER + 1) == []
+    session.add(CustomerLabel(shop_id=shop.id, customer_id=customer.id, segmenter="rfm", value="重要价值客户",
+                              scores={"r": 1, "f": 1, "m": 5.0, "r_score": 5, "f_score": 5}))
+    session.add(LabelRun(shop_id=shop.id, segmenter="rfm", full=True, counts={}, moves=[]))
+    session.commit()
+    assert sum(g.customers for g in figures.cached_groups(session, shop.id, now=1000.0)) == 1, "a full run: at once"
