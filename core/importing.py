@@ -16,7 +16,8 @@ from shopcrm.files.tables import FileFormatError, count_rows
 from shopcrm.ingest import IngestStats, Ingestor
 from shopcrm.jobs import Progress, job
 from shopcrm.labels import relabel_changed
-from shopcrm.models import ImportRun
+from shopcrm.messages import Gettext, N_, english, translator
+from shopcrm.models import ImportRun, User
 from shopcrm.registry import get_registry
 from shopcrm.sources import RowError
 
@@ -27,10 +28,11 @@ class ErrorReport:
     """Bad rows written as they come, to ``reports/import-<id>-errors.csv`` (UTF-8 with BOM,
     so Excel opens it right); the file exists only when there was an error."""
 
-    HEADER = ("row", "column", "reason", "value")
+    HEADER = (N_("row"), N_("column"), N_("reason"), N_("value"))
 
-    def __init__(self, folder: Path, import_run_id: int) -> None:
+    def __init__(self, folder: Path, import_run_id: int, gettext: Gettext = english) -> None:
         self.path = folder / f"import-{import_run_id}-errors.csv"
+        self.gettext = gettext
         self._handle: IO[str] | None = None
         self._writer: Any = None
         self.count = 0
@@ -40,8 +42,9 @@ class ErrorReport:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._handle)
-            self._writer.writerow(self.HEADER)
-        self._writer.writerow((error.row, error.column or "", error.reason, error.value or ""))
+            self._writer.writerow([self.gettext(title) for title in self.HEADER])
+        reason = error.message.render(self.gettext) if error.message is not None else error.reason
+        self._writer.writerow((error.row, error.column or "", reason, error.value or ""))
         self.count += 1
 
     def close(self) -> str | None:
@@ -75,7 +78,11 @@ def run_import(config: Config, import_run_id: int, progress: Progress | None = N
             raise LookupError(f"import run {import_run_id} does not exist")
         run.status = "running"
         shop_id, kind, source_name, params = run.shop_id, run.kind, run.source, dict(run.params)
-    report = ErrorReport(config.instance_path / REPORTS_FOLDER, import_run_id)
+        # The report and the message are in the language of whoever started the import from the
+        # pages; in English for the command line.
+        starter = session.get(User, run.created_by) if run.created_by is not None else None
+        gettext = translator(starter.locale if starter is not None else None)
+    report = ErrorReport(config.instance_path / REPORTS_FOLDER, import_run_id, gettext)
     stats = IngestStats()
     status, message = "finished", None
 
@@ -94,7 +101,7 @@ def run_import(config: Config, import_run_id: int, progress: Progress | None = N
         ingestor = Ingestor(get_engine(config), shop_id, source=source_name, on_error=report.add, on_batch=on_batch)
         stats = ingestor.feed(source.fetch({**params, "kind": kind}))
     except FileFormatError as exc:
-        status, message = "failed", str(exc)
+        status, message = "failed", exc.render(gettext)
     finally:
         error_report = report.close()
     _save(config, import_run_id, stats, error_report, status, message)

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 
 from shopcrm import bulk, rollups, staging
 from shopcrm.db import IMMEDIATE, session_factory, utcnow
+from shopcrm.messages import Message, N_
 from shopcrm.mobiles import normalise_mobile
 from shopcrm.models import OrderItem, Shop
 from shopcrm.models.customer import customer_identity
@@ -157,8 +158,7 @@ class Ingestor:
         values = _customer_values(record)
         identity = customer_identity(values["platform_id"], values["mobile"] if values["sms_reachable"] else None)
         if identity is None:
-            self._error(RowError(row or 0, "customer", "no buyer id and no valid mobile: cannot tell who bought",
-                                 record.mobile))
+            self._error(RowError(row or 0, "customer", str(NOBODY), record.mobile, message=NOBODY))
             return None
         known = self._batch.customers.get(identity)
         if known is None:
@@ -311,6 +311,9 @@ class Ingestor:
             for _plugin, _ in call_each("on_order_event", event=event):
                 pass
         self.stats.events += len(events)
+
+
+NOBODY = Message(N_("no buyer id and no valid mobile: cannot tell who bought"))
 
 
 def _customer_values(record: CustomerRecord) -> dict[str, Any]:

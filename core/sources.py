@@ -88,7 +88,11 @@ class RowError:
     row: int
     column: str | None
     reason: str
+    """In English."""
     value: str | None = None
+    message: Any = None
+    """The reason as a :class:`shopcrm.messages.Message`, to show it in the operator's language
+    (``None``: ``reason`` is shown as it is)."""
 
 
 @dataclass(slots=True, frozen=True)

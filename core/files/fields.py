@@ -6,11 +6,17 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shopcrm.messages import Message, N_
 from shopcrm.sources import OrderStatus
 
 
 class CellError(ValueError):
-    """A cell that does not parse; the message is the reason shown to the operator."""
+    """A cell that does not parse; the message is the reason shown to the operator (in English
+    as ``str(error)``, in the operator's language from :attr:`message`)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.message = Message(template, params)
+        super().__init__(str(self.message))
 
 
 _BLANKS = frozenset({"", "-", "--", "null", "NULL", "None", "无"})
@@ -37,14 +43,14 @@ def order_id(value: Any) -> str:
     """Order ids as exported: Taobao writes ``="3712..."`` or a tab so Excel keeps the digits."""
     if isinstance(value, float):
         if value >= 1e15:
-            raise CellError("the order id was saved as a number and lost digits; format the column as text")
+            raise CellError(N_("the order id was saved as a number and lost digits; format the column as text"))
         value = int(value)
     result = text(value)
     if result is None:
-        raise CellError("the order id is missing")
+        raise CellError(N_("the order id is missing"))
     result = result.removeprefix("=").strip('"\'\t ')
     if not result:
-        raise CellError("the order id is missing")
+        raise CellError(N_("the order id is missing"))
     return result[:64]
 
 
@@ -63,9 +69,9 @@ def money(value: Any) -> Decimal | None:
         try:
             amount = Decimal(_MONEY_JUNK.sub("", raw))  # ¥128.50, 128.50元, 1,280.00
         except InvalidOperation:
-            raise CellError(f"not an amount: {raw!r}") from None
+            raise CellError(N_("not an amount: %(value)r"), value=raw) from None
     if not amount.is_finite() or amount < 0:
-        raise CellError(f"not an amount: {raw!r}")
+        raise CellError(N_("not an amount: %(value)r"), value=raw)
     return amount.quantize(_CENT)
 
 
@@ -76,9 +82,9 @@ def quantity(value: Any) -> int:
     try:
         number = int(Decimal(raw))
     except (InvalidOperation, ValueError):
-        raise CellError(f"not a quantity: {raw!r}") from None
+        raise CellError(N_("not a quantity: %(value)r"), value=raw) from None
     if number < 0:
-        raise CellError(f"not a quantity: {raw!r}")
+        raise CellError(N_("not a quantity: %(value)r"), value=raw)
     return number
 
 
@@ -102,12 +108,12 @@ def timestamp(value: Any) -> dt.datetime | None:
                 return moment
     match = _DATETIME.match(raw)
     if match is None:
-        raise CellError(f"not a date and time: {raw!r} (expected e.g. 2026-11-11 10:00:00)")
+        raise CellError(N_("not a date and time: %(value)r (expected e.g. 2026-11-11 10:00:00)"), value=raw)
     year, month, day, hour, minute, second = match.groups()
     try:
         return dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError:
-        raise CellError(f"not a date and time: {raw!r}") from None
+        raise CellError(N_("not a date and time: %(value)r"), value=raw) from None
 
 
 def date(value: Any) -> dt.date | None:
@@ -125,7 +131,7 @@ def gender(value: Any) -> str | None:
     try:
         return _GENDERS[raw.lower()]
     except KeyError:
-        raise CellError(f"not a gender: {raw!r} (expected 男/女 or m/f)") from None
+        raise CellError(N_("not a gender: %(value)r (expected 男/女 or m/f)"), value=raw) from None
 
 
 def tags(value: Any) -> list[str]:
@@ -172,10 +178,10 @@ def status(value: Any, paid: Decimal | None, refund: Decimal | None) -> OrderSta
     """A platform status; a closed order whose money was paid and refunded is ``refunded``."""
     raw = text(value)
     if raw is None:
-        raise CellError("the order status is missing")
+        raise CellError(N_("the order status is missing"))
     found = _STATUS_LOOKUP.get(raw.lower())
     if found is None:
-        raise CellError(f"unknown order status {raw!r}")
+        raise CellError(N_("unknown order status %(value)r"), value=raw)
     if found is OrderStatus.CLOSED and refund and paid and refund > 0:
         return OrderStatus.REFUNDED
     return found

@@ -10,6 +10,7 @@ from shopcrm.files import fields as parse
 from shopcrm.files.fields import CellError
 from shopcrm.files.presets import FIELDS, PRESETS, choose_preset, missing_fields
 from shopcrm.files.tables import REPLACEMENT, FileFormatError, Table, open_table
+from shopcrm.messages import Message, N_
 from shopcrm.regions import parse_region
 from shopcrm.sources import CustomerRecord, DataSource, OrderItemRecord, OrderRecord, RowError
 
@@ -44,7 +45,7 @@ class FileSource(DataSource):
             raise FileFormatError(str(exc.args[0])) from None
         missing = missing_fields(kind, columns)
         if missing:
-            raise FileFormatError(_missing_message(filename, kind, table, missing, params.get("preset")))
+            raise FileFormatError(*_missing_message(filename, kind, table, missing, params.get("preset")))
         convert = _order_converter if kind == "orders" else _customer_converter
         yield from _convert_rows(table, convert(columns, table.headers))
 
@@ -71,15 +72,20 @@ def preview(path: Path, kind: str, limit: int = 10, filename: str | None = None)
     }
 
 
-def _missing_message(filename: str, kind: str, table: Table, missing: list[str], preset: str | None) -> str:
+def _missing_message(filename: str, kind: str, table: Table, missing: list[str],
+                     preset: str | None) -> list[Message]:
     shown = ", ".join(h for h in table.headers[:12] if h) + (" …" if len(table.headers) > 12 else "")
-    lines = [f"{filename}: the columns match no {kind} layout (missing {', '.join(missing)})."]
-    lines.append(f"Columns found: {shown or 'none'}.")
+    parts = [
+        Message(N_("%(file)s: the columns match no %(kind)s layout (missing %(missing)s)."),
+                {"file": filename, "kind": kind, "missing": ", ".join(missing)}),
+        Message(N_("Columns found: %(columns)s."), {"columns": shown or "none"}),
+    ]
     for candidate in PRESETS[kind].values():
         if preset is None or candidate.name == preset:
-            lines.append(f"Preset {candidate.name} expects: {', '.join(candidate.expected_headers())}.")
-    lines.append("Or map the columns yourself (e.g. --map 订单号=order_id).")
-    return " ".join(lines)
+            parts.append(Message(N_("Preset %(preset)s expects: %(columns)s."),
+                                 {"preset": candidate.name, "columns": ", ".join(candidate.expected_headers())}))
+    parts.append(Message(N_("Or map the columns yourself (e.g. --map 订单号=order_id).")))
+    return parts
 
 
 def _convert_rows(
@@ -88,17 +94,18 @@ def _convert_rows(
     csv = table.format == "csv"
     for number, cells in table.rows:
         if csv and REPLACEMENT in "".join(cells):  # CSV cells are text: one search per row
-            yield RowError(number, None, f"the row has bytes that are not {table.encoding} text")
+            message = Message(N_("the row has bytes that are not %(encoding)s text"), {"encoding": table.encoding})
+            yield RowError(number, None, str(message), message=message)
             continue
         try:
             yield convert(number, cells)
         except _BadCell as bad:
-            yield RowError(number, bad.column, bad.reason, bad.value)
+            yield RowError(number, bad.column, str(bad.message), bad.value, message=bad.message)
 
 
 class _BadCell(Exception):
-    def __init__(self, column: str, reason: str, value: Any) -> None:
-        self.column, self.reason = column, reason
+    def __init__(self, column: str, message: Message, value: Any) -> None:
+        self.column, self.message = column, message
         self.value = None if value is None else str(value)[:200]
 
 
@@ -131,7 +138,7 @@ def _reader(columns: Mapping[str, int], headers: list[str]) -> Callable[[Cells],
             try:
                 values[name] = parser(value)
             except CellError as exc:
-                raise _BadCell(headers[index], str(exc), value) from None
+                raise _BadCell(headers[index], exc.message, value) from None
         return values
 
     return read
@@ -169,7 +176,7 @@ def _order_converter(columns: Mapping[str, int], headers: list[str]) -> Callable
         try:
             status = parse.status(raw_status, paid, refund)
         except CellError as exc:
-            raise _BadCell(status_header, str(exc), raw_status) from None
+            raise _BadCell(status_header, exc.message, raw_status) from None
         title = get("item_title")
         items = [OrderItemRecord(title=title, quantity=get("item_quantity", 1), price=get("item_price"),
                                  sku=get("item_sku"))] if title else []

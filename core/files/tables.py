@@ -7,13 +7,24 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from shopcrm.files.encoding import detect_encoding
+from shopcrm.messages import Gettext, Message, N_, english, render_all
 
 XLSX_MAGIC = b"PK\x03\x04"
 REPLACEMENT = "\ufffd"
 
 
 class FileFormatError(ValueError):
-    """The file as a whole cannot be read: wrong kind, empty, or no known columns."""
+    """The file as a whole cannot be read: wrong kind, empty, or no known columns.
+
+    Made of one or more :class:`~shopcrm.messages.Message` sentences (or plain text): English
+    as ``str(error)``, in the operator's language with :meth:`render`."""
+
+    def __init__(self, *parts: Message | str) -> None:
+        self.parts = tuple(part if isinstance(part, Message) else Message(part) for part in parts)
+        super().__init__(self.render())
+
+    def render(self, gettext: Gettext = english) -> str:
+        return render_all(self.parts, gettext)
 
 
 @dataclass(slots=True)
@@ -30,17 +41,17 @@ def open_table(path: Path, filename: str | None = None) -> Table:
     """Open ``path`` as CSV or XLSX (told by its content, not its name)."""
     name = filename or path.name
     if not path.exists():
-        raise FileFormatError(f"{name}: no such file")
+        raise FileFormatError(Message(N_("%(file)s: no such file"), {"file": name}))
     with open(path, "rb") as handle:
         head = handle.read(4096)
     if not head.strip():
-        raise FileFormatError(f"{name}: the file is empty")
+        raise FileFormatError(Message(N_("%(file)s: the file is empty"), {"file": name}))
     if head.startswith(XLSX_MAGIC):
         return _open_xlsx(path, name)
     if b"\x00" in head:
-        raise FileFormatError(
-            f"{name}: this is not a CSV or XLSX file (expected an order export saved as .csv or .xlsx)"
-        )
+        raise FileFormatError(Message(
+            N_("%(file)s: this is not a CSV or XLSX file (expected an order export saved as .csv or .xlsx)"),
+            {"file": name}))
     return _open_csv(path, name)
 
 
@@ -56,10 +67,11 @@ def _open_csv(path: Path, name: str) -> Table:
         headers = next(reader)
     except StopIteration:
         handle.close()
-        raise FileFormatError(f"{name}: the file is empty") from None
+        raise FileFormatError(Message(N_("%(file)s: the file is empty"), {"file": name})) from None
     except csv.Error as exc:
         handle.close()
-        raise FileFormatError(f"{name}: not a readable CSV file ({exc})") from None
+        raise FileFormatError(Message(N_("%(file)s: not a readable CSV file (%(error)s)"),
+                                      {"file": name, "error": exc})) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         with handle:
@@ -80,7 +92,8 @@ def _open_xlsx(path: Path, name: str) -> Table:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # zip but not a workbook, or a damaged one
         handle.close()
-        raise FileFormatError(f"{name}: not a readable XLSX workbook ({exc})") from None
+        raise FileFormatError(Message(N_("%(file)s: not a readable XLSX workbook (%(error)s)"),
+                                      {"file": name, "error": exc})) from None
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
@@ -88,7 +101,7 @@ def _open_xlsx(path: Path, name: str) -> Table:
     except StopIteration:
         workbook.close()
         handle.close()
-        raise FileFormatError(f"{name}: the first sheet is empty") from None
+        raise FileFormatError(Message(N_("%(file)s: the first sheet is empty"), {"file": name})) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:

@@ -151,8 +151,9 @@ def test_an_operator_imports_a_gbk_taobao_export_with_a_bad_row(
     assert report.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in report.headers["Content-Disposition"]
     content = report.get_data().decode("utf-8-sig")
-    assert content.splitlines()[0] == "row,column,reason,value"
-    assert "5,订单创建时间," in content and "昨天" in content
+    # In the language of the operator who started the import (Chinese, the default).
+    assert content.splitlines()[0] == "行号,列,原因,值"
+    assert "5,订单创建时间,不是日期时间：'昨天'" in content
 
 
 def test_importing_the_same_file_again_changes_nothing(
@@ -229,9 +230,9 @@ def test_a_layout_can_be_chosen_to_fill_the_mapping(
 @pytest.mark.parametrize(
     ("content", "filename", "reason"),
     [
-        (b"", "empty.csv", "the file is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "this is not a CSV or XLSX file"),
-        (b"PK\x03\x04not really a workbook", "broken.xlsx", "not a readable XLSX workbook"),
+        (b"", "empty.csv", "文件是空的"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "不是 CSV 或 XLSX 文件"),
+        (b"PK\x03\x04not really a workbook", "broken.xlsx", "无法读取的 XLSX 工作簿"),
     ],
 )
 def test_a_file_that_cannot_be_read_gets_one_clear_message_and_nothing_is_kept(

@@ -72,7 +72,7 @@ def _user() -> User:
 
 
 def _cannot_read(error: FileFormatError) -> str:
-    return _("This file cannot be imported: %(reason)s", reason=str(error))
+    return _("This file cannot be imported: %(reason)s", reason=error.render(_))
 
 
 def _index_page(form: UploadForm | None, error: str | None = None,
