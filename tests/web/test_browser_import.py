@@ -73,8 +73,8 @@ def test_an_admin_imports_a_taobao_export_and_makes_an_api_token(
     download = info.value
     assert re.fullmatch(r"import-\d+-errors\.csv", download.suggested_filename)
     report = Path(download.path()).read_bytes().decode("utf-8-sig").splitlines()
-    assert report[0] == "row,column,reason,value"
-    assert len(report) == 2 and report[1].startswith("5,订单创建时间,") and report[1].endswith(",昨天")
+    assert report[0] == "行号,列,原因,值"  # in the language of the admin who imported it
+    assert report[1:] == ["5,订单创建时间,不是日期时间：'昨天'（应为如 2026-11-11 10:00:00）,昨天"]
 
     # The history lists the run.
     page.get_by_role("link", name="导入记录").click()
