@@ -8,7 +8,9 @@ this module makes (32 hex digits) is looked up, so nothing a request sends becom
 
 An upload is imported at most once: :func:`claim` creates ``<token>.claimed`` exclusively, so a
 form sent twice (a double click) starts one import. Uploads that were never imported are
-removed after :data:`STALE_SECONDS`; an imported file stays, as its import run refers to it.
+removed after :data:`STALE_SECONDS`; an imported file is kept :data:`KEEP_IMPORTED_SECONDS`
+(to look into a run that went wrong), then removed too: it holds customers' names, addresses and
+mobiles, and its import run keeps its counts and error report without it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from werkzeug.datastructures import FileStorage
 UPLOADS_FOLDER = "uploads"
 STALE_SECONDS = 24 * 3600
 """Uploads not imported within this time are deleted when the next file is uploaded."""
+KEEP_IMPORTED_SECONDS = 30 * 24 * 3600
+"""Imported uploads are deleted this long after their import, when the next file is uploaded."""
 
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -122,8 +126,9 @@ def discard(upload: Upload) -> None:
 
 
 def remove_stale(folder: Path, now: float | None = None) -> int:
-    """Delete uploads older than :data:`STALE_SECONDS` that were never imported (and files a
-    broken-off upload left half written)."""
+    """Delete uploads older than :data:`STALE_SECONDS` that were never imported, imported ones
+    :data:`KEEP_IMPORTED_SECONDS` after their import, and files a broken-off upload left half
+    written."""
     now = time.time() if now is None else now
     removed = 0
     for partial in folder.glob("*.part"):
@@ -133,9 +138,10 @@ def remove_stale(folder: Path, now: float | None = None) -> int:
         token = meta.stem
         if not _TOKEN.fullmatch(token) or now - meta.stat().st_mtime < STALE_SECONDS:
             continue
-        if (folder / f"{token}.claimed").exists():
+        claimed = folder / f"{token}.claimed"
+        if claimed.exists() and now - claimed.stat().st_mtime < KEEP_IMPORTED_SECONDS:
             continue
-        for path in (*(folder / f"{token}{suffix}" for suffix in SUFFIXES), meta):
+        for path in (*(folder / f"{token}{suffix}" for suffix in SUFFIXES), meta, claimed):
             path.unlink(missing_ok=True)
         removed += 1
     return removed

@@ -20,7 +20,7 @@ from shopcrm.config import Config
 from shopcrm.models import AuditLog, Customer, ImportRun, Order, User
 from shopcrm.shops import default_shop
 from shopcrm.web import column_mapping
-from shopcrm.web.uploads import STALE_SECONDS, remove_stale
+from shopcrm.web.uploads import KEEP_IMPORTED_SECONDS, STALE_SECONDS, remove_stale
 from tests.files.test_source import TAOBAO_HEADER, TAOBAO_ROWS, write_csv
 from web_support import csrf_token, page_token, text
 
@@ -332,6 +332,17 @@ def test_uploads_never_imported_are_removed_after_a_day(tmp_path: Path) -> None:
     assert remove_stale(folder, now=time.time() + STALE_SECONDS + 1) == 1
     assert sorted(p.name for p in folder.iterdir()) == sorted([f"{'b' * 32}.csv", f"{'b' * 32}.json",
                                                               f"{'b' * 32}.claimed"])
+
+
+def test_imported_uploads_are_removed_a_month_after_their_import(tmp_path: Path) -> None:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    token = "c" * 32
+    for name in (f"{token}.xlsx", f"{token}.json", f"{token}.claimed"):
+        (folder / name).write_bytes(b"x")
+    assert remove_stale(folder, now=time.time() + KEEP_IMPORTED_SECONDS - 60) == 0
+    assert remove_stale(folder, now=time.time() + KEEP_IMPORTED_SECONDS + 1) == 1
+    assert list(folder.iterdir()) == []
 
 
 def test_the_error_report_is_served_only_from_the_reports_folder(
