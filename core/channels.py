@@ -17,6 +17,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Mapping, Sequence
 
+from shopcrm.message_templates import sms_parts
+
 SendStatus = Literal["accepted", "rejected", "retry", "unknown"]
 SEND_STATUSES: tuple[SendStatus, ...] = ("accepted", "rejected", "retry", "unknown")
 
@@ -107,8 +109,6 @@ class Channel(abc.ABC):
         return []
 
     def count_segments(self, text: str) -> int:
-        """Billed parts of ``text``: 70 characters for one SMS, 67 per part beyond."""
-        n = len(text)
-        if n <= 70:
-            return 1
-        return -(-n // 67)
+        """Billed parts of ``text``: 70 characters for one SMS, 67 per part beyond (a channel
+        that bills otherwise overrides this)."""
+        return max(1, sms_parts(text))
