@@ -75,6 +75,9 @@ class MessageEvent:
     text: str | None = None
     error_code: str | None = None
     occurred_at: dt.datetime | None = None
+    shop_id: int | None = None
+    """The shop the event belongs to, when the channel knows it (a reply needs it to be filed
+    and to opt its number out)."""
 
 
 class Channel(abc.ABC):

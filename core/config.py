@@ -74,3 +74,15 @@ def load_or_create_secret(instance: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def active_config() -> Config:
+    """The configuration in force for code called from anywhere (an event hook, say): the web
+    app's inside a request, the environment's otherwise (imports, jobs, commands)."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from shopcrm.web.database import current_config
+
+        return current_config()
+    return load_config()

@@ -13,24 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import has_app_context
-
-from shopcrm.config import Config, load_config
+from shopcrm.config import Config, active_config
 from shopcrm.db import session_scope, utcnow
 from shopcrm.sources import PAID_STATUSES, OrderEvent
 from shopcrm_membership import points
 from shopcrm_membership.rules import load_rules
 from shopcrm_membership.tiers import TierSegmenter
-
-
-def _config() -> Config:
-    """The web app's configuration inside a request (orders pushed through the API), the
-    environment's otherwise (imports, jobs, commands)."""
-    if has_app_context():
-        from shopcrm.web.database import current_config
-
-        return current_config()
-    return load_config()
 
 
 FRESH = dt.timedelta(hours=24)
@@ -53,7 +41,7 @@ def handle_order_event(event: OrderEvent, config: Config | None = None) -> None:
     """Earn points and raise the tier for a newly paid order; reverse points for a refund."""
     if not is_relevant(event):
         return
-    with session_scope(config or _config()) as session:
+    with session_scope(config or active_config()) as session:
         rules = load_rules(session, event.shop_id)
         if event.status in PAID_STATUSES:
             points.earn_for_orders(session, event.shop_id, rules, order_ids=[event.order_id])

@@ -12,6 +12,8 @@ place to change.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +55,8 @@ def _receive(token: str, kind: pushes.PushKind) -> ResponseReturnValue:
            if _first_time(session, shop_id, push)]
     session.commit()
     for push in new:
-        for _plugin, _result in call_each("on_message_event", event=push.event):
+        event = dataclasses.replace(push.event, shop_id=shop_id)
+        for _plugin, _result in call_each("on_message_event", event=event):
             pass
     return jsonify(ACK)
 

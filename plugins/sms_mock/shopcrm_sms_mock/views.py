@@ -20,6 +20,7 @@ from shopcrm import audit
 from shopcrm.db import utcnow
 from shopcrm.jobs import enqueue, job_status
 from shopcrm.mobiles import normalise_mobile
+from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
 from shopcrm.web.database import current_config, db
 from shopcrm_sms_mock import behaviour, listing
@@ -85,7 +86,7 @@ def reply(submission_id: int) -> ResponseReturnValue:
         flash(_("Type the reply first."), "error")
         return redirect(url_for("sms_mock.phone", submission_id=submission_id))
     session = db()
-    event = record_reply(session, number, text, utcnow())
+    event = record_reply(session, number, text, utcnow(), shop_id=default_shop(session).id)
     session.commit()
     raise_events([event])
     flash(_("The phone replied “%(text)s”.", text=event.text), "success")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shopcrm import hookimpl
 from shopcrm.channels import MessageEvent
-from shopcrm.models import Shop
+from shopcrm.models import OptOut, Shop
 from shopcrm.plugins import get_plugin_manager
 from shopcrm.shops import default_shop
 from shopcrm_sms_aliyun import tokens
@@ -84,10 +84,16 @@ def test_a_receipt_push_is_acknowledged_and_handed_on(web, token, recorder) -> N
     assert recorder.events[1].error_code == "MK:0001"
 
 
-def test_a_reply_push_is_acknowledged_and_handed_on(web, token, recorder) -> None:
+def test_a_reply_push_is_acknowledged_and_handed_on(web, token, recorder, session: Session) -> None:
     response = web.post(f"/plugins/sms_aliyun/up/{token}", json=[UP])
     assert response.get_json() == ACK
-    assert [(e.kind, e.text, e.mobile) for e in recorder.events] == [("replied", "退订", "13800138000")]
+    shop_id = default_shop(session).id
+    assert [(e.kind, e.text, e.mobile, e.shop_id) for e in recorder.events] == [
+        ("replied", "退订", "13800138000", shop_id)]
+    # The core files the reply for the token's shop and, 退订 being a keyword, opts the number out.
+    session.expire_all()
+    assert session.execute(select(OptOut.shop_id, OptOut.channel, OptOut.mobile)).all() == [
+        (shop_id, "sms_aliyun", "13800138000")]
 
 
 @pytest.mark.parametrize("path", ["report", "up"])

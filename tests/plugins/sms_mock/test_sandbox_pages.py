@@ -5,6 +5,8 @@ import re
 
 from sqlalchemy import select
 
+from shopcrm.models import Inbound, OptOut
+
 from shopcrm_sms_mock import behaviour, views
 from shopcrm_sms_mock.models import Reply, Submission
 from sms_mock_support import message
@@ -66,6 +68,9 @@ def test_the_phone_page_shows_what_it_received_and_replies_raise_events(login_as
         ("replied", "13812345678", "请问什么时候到货", "sms_mock"), ("replied", "13812345678", "退订", "sms_mock")]
     session.expire_all()
     assert session.scalars(select(Reply.text).order_by(Reply.id)).all() == ["请问什么时候到货", "退订"]
+    # The core files both replies for the shop, and the keyword one opts the number out.
+    assert session.scalars(select(Inbound.text).order_by(Inbound.id)).all() == ["请问什么时候到货", "退订"]
+    assert session.scalars(select(OptOut.mobile).where(OptOut.channel == "sms_mock")).all() == ["13812345678"]
     assert "退订" in text(client.get(f"/plugins/sms_mock/phones/{row}"))
     assert client.get("/plugins/sms_mock/phones/999999").status_code == 404
 
