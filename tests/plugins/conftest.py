@@ -1,56 +1,16 @@
 """Fixtures for the built-in plugins' pages: the app with every installed plugin, and users by role.
 
-The same as the web UI's fixtures (tests/web/conftest.py), for the plugin tests that open pages.
+The web UI's own fixtures (tests/web/app_fixtures.py), for the plugin tests that open pages.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
-from shopcrm.accounts import create_user
-from shopcrm.config import Config
 from shopcrm.models import User
-from shopcrm.web import create_app
-from tests.web.web_support import PASSWORD, login
-
-
-@pytest.fixture
-def app(config: Config) -> Iterator[Flask]:
-    app = create_app(config)
-    app.config["TESTING"] = True
-    yield app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def make_user(session: Session) -> Callable[..., User]:
-    def make(username: str, role: str = "viewer", locale: str = "zh_CN") -> User:
-        user = create_user(session, username, PASSWORD, role=role, locale=locale)
-        session.commit()
-        return user
-
-    return make
-
-
-@pytest.fixture
-def login_as(app: Flask) -> Callable[[User], FlaskClient]:
-    """A new client, logged in as ``user`` through the log-in form."""
-
-    def make(user: User) -> FlaskClient:
-        client = app.test_client()
-        response = login(client, user.username, PASSWORD)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make
+from tests.web.app_fixtures import app, client, login_as, make_user  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

@@ -5,42 +5,13 @@ browser does. ``TESTING`` makes errors inside views fail the test instead of bec
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
-from shopcrm.accounts import create_user
-from shopcrm.config import Config
+from app_fixtures import app, client, login_as, make_user  # noqa: F401  (shared fixtures)
 from shopcrm.models import User
-from shopcrm.web import create_app
-from web_support import PASSWORD, login
-
-
-@pytest.fixture
-def app(config: Config) -> Iterator[Flask]:
-    app = create_app(config)
-    app.config["TESTING"] = True
-    yield app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def make_user(session: Session) -> Callable[..., User]:
-    """Create and commit a user (password :data:`web_support.PASSWORD`)."""
-
-    def make(username: str, role: str = "viewer", locale: str = "zh_CN") -> User:
-        user = create_user(session, username, PASSWORD, role=role, locale=locale)
-        session.commit()
-        return user
-
-    return make
 
 
 @pytest.fixture
@@ -56,19 +27,6 @@ def operator(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def viewer(make_user: Callable[..., User]) -> User:
     return make_user("guest", "viewer")
-
-
-@pytest.fixture
-def login_as(app: Flask) -> Callable[[User], FlaskClient]:
-    """A new client, logged in as ``user`` through the log-in form."""
-
-    def make(user: User) -> FlaskClient:
-        client = app.test_client()
-        response = login(client, user.username, PASSWORD)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make
 
 
 @pytest.fixture

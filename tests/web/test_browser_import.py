@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from shopcrm.models import User
 from tests.files.test_source import TAOBAO_HEADER, TAOBAO_ROWS, write_csv
-from test_browser import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
+from browser_fixtures import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
 from test_import_page import job_runner_of_this_instance  # noqa: F401  (fixture)
 from web_support import PASSWORD
 

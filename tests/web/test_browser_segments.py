@@ -16,7 +16,7 @@ from shopcrm.db import get_engine, session_scope
 from shopcrm.demo_data import generate
 from shopcrm.models import Customer, User
 from shopcrm.shops import default_shop
-from test_browser import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
+from browser_fixtures import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
 from web_support import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from shopcrm.jobs import job_status
-from shopcrm.web.database import current_config
+from shopcrm import audit
+from shopcrm.jobs import enqueue, job_status
+from shopcrm.shops import default_shop
+from shopcrm.web.database import current_config, db
 from shopcrm.web.job_labels import FINAL_STATUSES, job_label, status_label
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -34,6 +37,29 @@ def render_progress(status: dict[str, Any]) -> str:
         status_label=status_label(status["status"]),
         final=status["status"] in FINAL_STATUSES,
     )
+
+
+def start_job(kind: str, started: str, back_to: str, **arguments: Any) -> ResponseReturnValue:
+    """Queue job ``kind`` for the shop from a page's button (``arguments`` besides the shop),
+    audited as ``job.enqueue``; an htmx request gets the progress bar, a plain form post the
+    ``started`` message and a redirect to ``back_to``.
+
+    The audit entry is committed before the job is queued, so the job's first write never
+    meets this request's on SQLite (the job run itself records who started it).
+    """
+    session = db()
+    shop = default_shop(session)
+    user = current_user._get_current_object()
+    audit.record(session, "job.enqueue", user=user, target=f"shop:{shop.id}",
+                 details={"kind": kind, **arguments}, ip=request.remote_addr)
+    session.commit()
+    job_id = enqueue(kind, config=current_config(), created_by=user.id, shop_id=shop.id, **arguments)
+    if request.headers.get("HX-Request") == "true":
+        status = job_status(job_id, current_config())
+        assert status is not None, "a job run that was just queued exists"
+        return render_progress(status)
+    flash(started, "success")
+    return redirect(back_to)
 
 
 @bp.route("/<int:job_id>")

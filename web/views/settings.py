@@ -9,13 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from shopcrm import audit
-from shopcrm.jobs import enqueue, job_status
-from shopcrm.models import Shop
 from shopcrm.shops import default_shop
 from shopcrm.web import shop_settings
-from shopcrm.web.database import current_config, db
-from shopcrm.web.views.jobs import render_progress
+from shopcrm.web.database import db
+from shopcrm.web.views.jobs import start_job
 
 REFRESH_JOB = "rollups.refresh"
 
@@ -64,24 +61,8 @@ def settings_page() -> ResponseReturnValue:
 
 
 def refresh_totals() -> ResponseReturnValue:
-    """Queue the recomputation of every customer's totals; htmx shows its progress bar.
-
-    The audit entry is committed before the job is queued, so the job's first write never
-    meets this request's on SQLite (the job run itself records who started it).
-    """
-    session = db()
-    shop: Shop = default_shop(session)
-    user = current_user._get_current_object()
-    audit.record(session, "job.enqueue", user=user, target=f"shop:{shop.id}",
-                 details={"kind": REFRESH_JOB}, ip=request.remote_addr)
-    session.commit()
-    job_id = enqueue(REFRESH_JOB, config=current_config(), created_by=user.id, shop_id=shop.id)
-    if request.headers.get("HX-Request") == "true":
-        status = job_status(job_id, current_config())
-        assert status is not None, "a job run that was just queued exists"
-        return render_progress(status)
-    flash(_("Recomputing customer totals has started."), "success")
-    return redirect(url_for("admin.settings"))
+    """Queue the recomputation of every customer's totals; htmx shows its progress bar."""
+    return start_job(REFRESH_JOB, _("Recomputing customer totals has started."), url_for("admin.settings"))
 
 
 def register(bp: Blueprint) -> None:

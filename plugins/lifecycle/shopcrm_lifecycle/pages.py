@@ -12,12 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopcrm import audit, plugin_settings
-from shopcrm.jobs import enqueue, job_status
 from shopcrm.labels import last_runs
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
-from shopcrm.web.database import current_config, db
-from shopcrm.web.views.jobs import render_progress
+from shopcrm.web.database import db
+from shopcrm.web.views.jobs import start_job
 from shopcrm_lifecycle import funnel, links, settings_form
 from shopcrm_lifecycle.stages import NAME, LifecycleSegmenter
 
@@ -78,25 +77,8 @@ def save_settings() -> ResponseReturnValue:
 @bp.route("/recompute", methods=["POST"])
 @role_required("operator")
 def recompute() -> ResponseReturnValue:
-    """Queue the ``labels.refresh`` job for the life stages; htmx shows its progress.
-
-    The audit entry is committed before the job is queued, so the job's first write never
-    meets this request's on SQLite.
-    """
-    session = db()
-    shop = default_shop(session)
-    user = current_user._get_current_object()
-    audit.record(session, "job.enqueue", user=user, target=f"shop:{shop.id}",
-                 details={"kind": REFRESH_JOB, "segmenters": [NAME]}, ip=request.remote_addr)
-    session.commit()
-    job_id = enqueue(REFRESH_JOB, config=current_config(), created_by=user.id, shop_id=shop.id,
-                     segmenters=[NAME])
-    if request.headers.get("HX-Request") == "true":
-        status = job_status(job_id, current_config())
-        assert status is not None, "a job run that was just queued exists"
-        return render_progress(status)
-    flash(_("Recomputing the life stages has started."), "success")
-    return redirect(url_for("lifecycle.index"))
+    """Queue the ``labels.refresh`` job for the life stages; htmx shows its progress."""
+    return start_job(REFRESH_JOB, _("Recomputing the life stages has started."), url_for("lifecycle.index"), segmenters=[NAME])
 
 
 __all__ = ["bp"]

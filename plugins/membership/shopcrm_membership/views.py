@@ -18,12 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shopcrm import audit
-from shopcrm.jobs import enqueue, job_status
 from shopcrm.models import Customer, CustomerLabel
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
-from shopcrm.web.database import current_config, db
-from shopcrm.web.views.jobs import render_progress
+from shopcrm.web.database import db
+from shopcrm.web.views.jobs import start_job
 from shopcrm_membership import points
 from shopcrm_membership.forms import PointsForm, RulesForm
 from shopcrm_membership.jobs import EXPIRE, REVIEW
@@ -104,20 +103,8 @@ def run(name: str) -> ResponseReturnValue:
     kind = JOBS.get(name)
     if kind is None:
         abort(404)
-    session = db()
-    shop = default_shop(session)
-    user = current_user._get_current_object()
-    audit.record(session, "job.enqueue", user=user, target=f"shop:{shop.id}",
-                 details={"kind": kind}, ip=request.remote_addr)
-    session.commit()
-    job_id = enqueue(kind, config=current_config(), created_by=user.id, shop_id=shop.id)
-    if request.headers.get("HX-Request") == "true":
-        status = job_status(job_id, current_config())
-        assert status is not None, "a job run that was just queued exists"
-        return render_progress(status)
-    flash(_("The review has started.") if name == "review" else _("Expiring points has started."),
-          "success")
-    return redirect(url_for("membership.rules"))
+    started = _("The review has started.") if name == "review" else _("Expiring points has started.")
+    return start_job(kind, started, url_for("membership.rules"))
 
 
 @bp.route("/customers/<int:customer_id>/points", methods=["GET", "POST"])

@@ -1,32 +1,22 @@
 """Fixtures for the membership plugin: a shop, orders fed through ingestion (so the order
-events fire as they do for an import), and the web app with users by role."""
+events fire as they do for an import); the web app's fixtures come from tests/plugins/conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from decimal import Decimal
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "web"))
-
-from shopcrm.accounts import create_user  # noqa: E402
-from shopcrm.config import Config  # noqa: E402
-from shopcrm.db import session_factory, utcnow  # noqa: E402
-from shopcrm.ingest import Ingestor  # noqa: E402
-from shopcrm.models import Customer, Shop, User  # noqa: E402
-from shopcrm.sources import CustomerRecord, OrderRecord, OrderStatus  # noqa: E402
-from shopcrm.web import create_app  # noqa: E402
-from shopcrm_membership.events import FRESH  # noqa: E402
-from shopcrm_membership.tiers import TierSegmenter  # noqa: E402
-from membership_support import NOW, ago, customer_id, order_id  # noqa: E402,F401
-from web_support import PASSWORD, login  # noqa: E402
+from membership_support import NOW, ago, customer_id, order_id  # noqa: F401
+from shopcrm.db import session_factory, utcnow
+from shopcrm.ingest import Ingestor
+from shopcrm.models import Customer, Shop
+from shopcrm.sources import CustomerRecord, OrderRecord, OrderStatus
+from shopcrm_membership.events import FRESH
+from shopcrm_membership.tiers import TierSegmenter
 
 
 @pytest.fixture
@@ -64,31 +54,3 @@ def feed(engine: Engine, shop: Shop) -> Feed:
                 session.commit()
 
     return ingest
-
-
-@pytest.fixture
-def app(config: Config) -> Iterator[Flask]:
-    app = create_app(config)
-    app.config["TESTING"] = True
-    yield app
-
-
-@pytest.fixture
-def make_user(session: Session) -> Callable[..., User]:
-    def make(username: str, role: str = "viewer", locale: str = "zh_CN") -> User:
-        user = create_user(session, username, PASSWORD, role=role, locale=locale)
-        session.commit()
-        return user
-
-    return make
-
-
-@pytest.fixture
-def login_as(app: Flask) -> Callable[[User], FlaskClient]:
-    def make(user: User) -> FlaskClient:
-        client = app.test_client()
-        response = login(client, user.username, PASSWORD)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shopcrm.models import User
-from test_browser import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
-from web_support import PASSWORD
+from tests.web.browser_fixtures import CONSOLE_ERRORS, chromium, live_url, page  # noqa: F401  (fixtures)
+from tests.web.web_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from shopcrm.jobs import wait_for
 from shopcrm.models import CustomerLabel, JobRun
 from shopcrm_membership.models import PointsEntry
 from shopcrm_membership.rules import load_rules
-from web_support import csrf_token, page_token, text
+from tests.web.web_support import csrf_token, page_token, text
 
 PAGES = ["/plugins/membership/", "/plugins/membership/rules"]
 
