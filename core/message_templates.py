@@ -57,6 +57,11 @@ def check(text: str, known: Iterable[str]) -> list[str]:
 def render(text: str, ctx: RenderContext, variables: Mapping[str, TemplateVariable]) -> str:
     """``text`` with each placeholder replaced by its variable's value for ``ctx``."""
     values = {name: variables[name].value(ctx) if name in variables else "" for name in placeholders(text)}
+    return render_values(text, values)
+
+
+def render_values(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each placeholder replaced by its value in ``values`` (empty when absent)."""
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), text)
 
 
@@ -100,4 +105,4 @@ def estimate(body: str, variables: Mapping[str, TemplateVariable], signature: st
 
 
 __all__ = ["Estimate", "OPT_OUT_TEXT", "TemplateError", "check", "compose", "estimate", "placeholders",
-           "render", "sms_parts"]
+           "render", "render_values", "sms_parts"]

@@ -14,7 +14,8 @@ ticking happens at the next tick of the same day. Claims are rows in the ``setti
 tickers (web processes, ``shopcrm scheduler`` on several machines) enqueue each run once.
 
 Without Redis, ``shopcrm serve`` ticks in a thread of its own; with Redis, run
-``shopcrm scheduler`` beside the workers.
+``shopcrm scheduler`` beside the workers. Each tick also sweeps the outbox (see
+:func:`shopcrm.dispatch.sweep`).
 """
 from __future__ import annotations
 
@@ -94,8 +95,15 @@ def claim(config: Config, run: Due) -> bool:
 
 
 def tick(config: Config, now: dt.datetime | None = None) -> list[int]:
-    """Enqueue every due daily run; return the job run ids."""
+    """Enqueue every due daily run and sweep the outbox (:func:`shopcrm.dispatch.sweep`: scheduled
+    campaigns, abandoned sends); return the daily job run ids."""
+    from shopcrm.dispatch import sweep
+
     now = now or utcnow()
+    try:
+        sweep(config, now)
+    except Exception:  # sending has its own retries; the daily runs must not wait on it
+        log.exception("outbox sweep failed")
     job_ids = []
     for run in due(config, now):
         if claim(config, run):

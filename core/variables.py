@@ -6,8 +6,8 @@ Templates never run code: each placeholder is filled by a registered
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -34,3 +34,9 @@ class TemplateVariable(abc.ABC):
     @abc.abstractmethod
     def value(self, ctx: RenderContext) -> str:
         """The text that replaces ``${name}`` for this context."""
+
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        """The value for each of many customers of ``ctx.shop_id`` (a campaign renders a whole
+        batch at once). By default :meth:`value` per customer; a variable that reads its own
+        table overrides this with one query for the batch."""
+        return {customer_id: self.value(replace(ctx, customer_id=customer_id)) for customer_id in customer_ids}

@@ -35,3 +35,11 @@ def shop_id(session: Session, name: str | None) -> int:
         return find_shop(session, name).id
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def rules_option(text: str, hint: str = "--rules") -> Any:
+    """The JSON of a ``--rules`` option, or a usage error saying why it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=hint) from None

@@ -1,25 +1,14 @@
 """``shopcrm segments``: saved segments from the command line."""
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 from sqlalchemy import select
 
-from shopcrm.cli.common import config, echo_json, require_schema, shop_id
+from shopcrm.cli.common import config, echo_json, require_schema, rules_option, shop_id
 from shopcrm.db import session_scope
 from shopcrm.models import Segment
 from shopcrm.saved_segments import count_rules, count_segment, find_segment, save_segment
 from shopcrm.segment_rules import RuleError
-
-
-def _rules(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--rules") from None
-
 
 
 @click.group(help="Saved segments: rules on customers, evaluated when used.")
@@ -62,7 +51,7 @@ def count(name: str | None, rules_text: str | None, shop: str | None, as_json: b
             if name is not None:
                 total = count_segment(session, find_segment(session, target, name))
             else:
-                total = count_rules(session, target, _rules(rules_text or ""))
+                total = count_rules(session, target, rules_option(rules_text or ""))
     except (RuleError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -81,7 +70,7 @@ def save(name: str, rules_text: str, description: str, shop: str | None) -> None
     require_schema(cfg)
     try:
         with session_scope(cfg) as session:
-            segment = save_segment(session, shop_id(session, shop), name, _rules(rules_text), description)
+            segment = save_segment(session, shop_id(session, shop), name, rules_option(rules_text), description)
             total = count_segment(session, segment)
     except (RuleError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -13,12 +13,14 @@ import click
 @click.option("--dev", is_flag=True, help="Flask's own threaded server, for one user on one machine.")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
     from shopcrm.config import load_config
+    from shopcrm.dispatch import local_dispatcher
     from shopcrm.schedule import Ticker
     from shopcrm.web import create_app
 
     cfg = load_config()
-    if not cfg.redis_url:  # jobs run in this process, so do the daily ones (`shopcrm scheduler` otherwise)
-        Ticker(cfg).start()
+    if not cfg.redis_url:  # jobs run in this process: so do sending and the daily ones (else workers and
+        Ticker(cfg).start()  # `shopcrm scheduler` do)
+        local_dispatcher(cfg)
     if dev:
         app = create_app()
         click.echo(f"ShopCRM on http://{host}:{port}/")

@@ -23,6 +23,7 @@ SKIP_REASONS = (
     "low_responder",
     "no_longer_applies",
     "cancelled",
+    "duplicate_number",
 )
 
 

@@ -1,11 +1,16 @@
 """Template variables ``${tier}`` and ``${points}``."""
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from shopcrm.models import CustomerLabel
 
 from shopcrm.variables import RenderContext, TemplateVariable
 from shopcrm_membership import points
-from shopcrm_membership.tiers import tier_of
+from shopcrm_membership.tiers import NAME, tier_of
 
 
 class TierVariable(TemplateVariable):
@@ -20,6 +25,11 @@ class TierVariable(TemplateVariable):
             return ""
         return tier_of(ctx.session, ctx.customer_id) or ""
 
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        found = dict(ctx.session.execute(select(CustomerLabel.customer_id, CustomerLabel.value).where(
+            CustomerLabel.segmenter == NAME, CustomerLabel.customer_id.in_(list(customer_ids)))).all())
+        return {customer_id: found.get(customer_id) or "" for customer_id in customer_ids}
+
 
 class PointsVariable(TemplateVariable):
     """The customer's points balance."""
@@ -32,3 +42,7 @@ class PointsVariable(TemplateVariable):
         if ctx.customer_id is None:
             return ""
         return str(points.balance(ctx.session, ctx.customer_id))
+
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        found = points.balances(ctx.session, customer_ids)
+        return {customer_id: str(found.get(customer_id, 0)) for customer_id in customer_ids}

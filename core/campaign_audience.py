@@ -1,0 +1,118 @@
+"""A campaign's recipients written to the outbox: one statement for the whole segment.
+
+Every customer matching the campaign's rules gets one ``message`` row (unique per campaign and
+customer, so writing twice adds nothing). Who must not be messaged is written too, as
+``skipped`` with the first reason that applies, so the report counts every exclusion:
+
+1. ``invalid_number``: no mobile, or one that is not a valid mainland number;
+2. ``opted_out``: the number opted out of the campaign's channel;
+3. ``blacklisted``: left a bad review (when the shop enables it);
+4. ``low_responder``: sent ``low_responder_messages`` marketing messages in 90 days and has not
+   bought in that time (when the shop enables it);
+5. ``frequency_cap``: already has the shop's cap of marketing messages in its window;
+6. ``control_group``: drawn into the hold-out, reproducibly: a hash of campaign and customer, so
+   the same campaign always holds out the same customers;
+
+and last ``duplicate_number``: a second customer with the same mobile (one message per phone).
+The others are ``pending``, due at once or, in quiet hours, when they end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from shopcrm.models import Campaign, Customer, Message, OptOut, Review
+from shopcrm.saved_segments import known_segmenters
+from shopcrm.segment_rules import compile_rules
+from shopcrm.sending_policy import LOW_RESPONDER_DAYS, SendingPolicy
+from shopcrm.sql import upsert_from_select
+
+HASH_MULTIPLIER = 2654435761
+"""Knuth's multiplicative hash constant: spreads consecutive ids over the whole range."""
+HASH_RANGE = 10_000
+SENT = ("sending", "sent", "delivered")
+
+
+def holdout_bucket(campaign_id: int, customer_id: Any) -> Any:
+    """A number 0-9999 per customer and campaign, the same in SQL on SQLite and PostgreSQL and
+    in :func:`bucket_of`; the customers below ``share * 10000`` are the control group."""
+    mixed = customer_id * literal_column(str(HASH_MULTIPLIER)) + literal_column(str(campaign_id * 40503))
+    return (mixed % literal_column("4294967296")) % literal_column(str(HASH_RANGE))
+
+
+def bucket_of(campaign_id: int, customer_id: int) -> int:
+    """:func:`holdout_bucket` computed in Python (for tests and checks)."""
+    return ((customer_id * HASH_MULTIPLIER + campaign_id * 40503) % 4294967296) % HASH_RANGE
+
+
+def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> Any:
+    """The SQL expression giving a customer's reason to be left out, or NULL to message them."""
+    c = Customer
+    earlier = aliased(Message)
+
+    def marketing_since(days: int) -> Any:
+        return (select(func.count()).select_from(earlier)
+                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(SENT),
+                       earlier.created_at >= now - dt.timedelta(days=days))
+                .scalar_subquery())
+
+    whens: list[tuple[Any, str]] = [
+        (or_(c.mobile.is_(None), c.sms_reachable.is_(False)), "invalid_number"),
+        (exists().where(OptOut.shop_id == c.shop_id, OptOut.channel == campaign.channel,
+                        OptOut.mobile == c.mobile), "opted_out"),
+    ]
+    if policy.blacklist_bad_reviews:
+        whens.append((exists().where(Review.customer_id == c.id, Review.is_bad.is_(True)), "blacklisted"))
+    if policy.low_responders:
+        quiet_buyer = or_(c.last_order_at.is_(None),
+                          c.last_order_at < now - dt.timedelta(days=LOW_RESPONDER_DAYS))
+        whens.append((and_(quiet_buyer, marketing_since(LOW_RESPONDER_DAYS) >= policy.low_responder_messages),
+                      "low_responder"))
+    if policy.frequency_cap > 0:
+        whens.append((marketing_since(policy.frequency_days) >= policy.frequency_cap, "frequency_cap"))
+    if campaign.control_share > 0:
+        cut = int(round(campaign.control_share * HASH_RANGE))
+        whens.append((holdout_bucket(campaign.id, c.id) < cut, "control_group"))
+    return case(*whens, else_=literal(None))
+
+
+def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: SendingPolicy,
+                     now: dt.datetime, send_after: dt.datetime) -> int:
+    """Write the campaign's outbox rows; the number of rows added."""
+    c = Customer
+    chosen = (select(c.id.label("customer_id"), c.shop_id.label("shop_id"),
+                     func.coalesce(c.mobile, "").label("to"),
+                     skip_reason(campaign, policy, now).label("reason"))
+              .where(c.shop_id == campaign.shop_id, compile_rules(rules, known_segmenters()))
+              .subquery())
+    rows = select(
+        chosen.c.shop_id, chosen.c.customer_id, literal(campaign.id), literal(campaign.channel), chosen.c.to,
+        literal(""), literal(True),
+        case((chosen.c.reason.is_(None), "pending"), else_="skipped"), chosen.c.reason,
+        literal(0), literal(0), literal(send_after), literal(now), literal(now),
+    ).where(chosen.c.customer_id.is_not(None))  # a WHERE, or SQLite reads ON CONFLICT as a join
+    table = Message.__table__
+    columns = ["shop_id", "customer_id", "campaign_id", "channel", "to", "text", "is_marketing", "status",
+               "skip_reason", "parts", "attempts", "send_after", "created_at", "updated_at"]
+    dialect = session.get_bind().dialect.name
+    added = session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
+    skip_duplicate_numbers(session, campaign.id)
+    return int(added.rowcount or 0)
+
+
+def skip_duplicate_numbers(session: Session, campaign_id: int) -> int:
+    """Skip all but the first pending row of each mobile in the campaign (one message per phone)."""
+    table = Message.__table__
+    ranked = (select(table.c.id, func.row_number().over(partition_by=table.c.to, order_by=table.c.id).label("n"))
+              .where(table.c.campaign_id == campaign_id, table.c.status == "pending")
+              .subquery())
+    later = select(ranked.c.id).where(ranked.c.n > 1)
+    result = session.execute(update(table).where(table.c.id.in_(later))
+                             .values(status="skipped", skip_reason="duplicate_number"))
+    return int(result.rowcount or 0)
+
+
+__all__ = ["bucket_of", "holdout_bucket", "skip_duplicate_numbers", "skip_reason", "write_recipients"]

@@ -1,0 +1,74 @@
+"""Filling a batch of outbox messages with their text, as each customer will read it.
+
+A campaign writes its recipients without text (a million rows in one statement); the text is
+filled when a batch is claimed for sending: the campaign's template, each ``${var}`` filled for
+the customer by its registered variable (one query per variable for the whole batch, see
+:meth:`~shopcrm.variables.TemplateVariable.values`), composed with the shop's signature and, for
+marketing, the opt-out text. A template bound to a gateway template (Aliyun's TemplateCode) also
+gets its parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopcrm.message_templates import compose, placeholders, render_values
+from shopcrm.models import Campaign, Customer, Shop, Template
+from shopcrm.registry import get_registry
+from shopcrm.sending_policy import SendingPolicy
+from shopcrm.variables import RenderContext
+
+
+@dataclass(slots=True, frozen=True)
+class Filled:
+    text: str
+    template_code: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class Source:
+    """What a message's text comes from: a template body and, maybe, a gateway template."""
+
+    body: str
+    marketing: bool
+    template_code: str | None = None
+    gateway_params: Mapping[str, str] = field(default_factory=dict)
+    """Gateway parameter name -> ShopCRM variable name."""
+
+
+def campaign_source(session: Session, campaign_id: int) -> Source:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"campaign {campaign_id} does not exist")
+    template = session.get(Template, campaign.template_id) if campaign.template_id else None
+    if template is not None and template.gateway_template_code:
+        return Source(campaign.text, True, template.gateway_template_code, dict(template.gateway_params or {}))
+    return Source(campaign.text, True)
+
+
+def fill(session: Session, shop_id: int, source: Source, customer_ids: Iterable[int],
+         policy: SendingPolicy) -> dict[int, Filled]:
+    """The text (and gateway parameters) of ``source`` for each customer of the shop."""
+    ids = list(dict.fromkeys(customer_ids))
+    variables = get_registry().template_variables.items
+    names = [n for n in dict.fromkeys([*placeholders(source.body), *source.gateway_params.values()])
+             if n in variables]
+    ctx = RenderContext(session=session, shop_id=shop_id)
+    if names and ids:  # the customers in the session once, for every variable that reads them
+        list(session.scalars(select(Customer).where(Customer.id.in_(ids))))
+    values = {name: variables[name].values(ctx, ids) for name in names}
+    signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
+    filled = {}
+    for customer_id in ids:
+        mine = {name: values[name].get(customer_id, "") for name in names}
+        text = compose(render_values(source.body, mine), signature, source.marketing, policy.opt_out_text)
+        params = {param: mine.get(var, "") for param, var in source.gateway_params.items()}
+        filled[customer_id] = Filled(text, source.template_code, params)
+    return filled
+
+
+__all__ = ["Filled", "Source", "campaign_source", "fill"]
