@@ -80,8 +80,8 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
 
 
 def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: SendingPolicy,
-                     now: dt.datetime, send_after: dt.datetime) -> int:
-    """Write the campaign's outbox rows; the number of rows added."""
+                     now: dt.datetime, send_after: dt.datetime) -> None:
+    """Write the campaign's outbox rows (a second call adds nothing)."""
     c = Customer
     chosen = (select(c.id.label("customer_id"), c.shop_id.label("shop_id"),
                      func.coalesce(c.mobile, "").label("to"),
@@ -98,9 +98,8 @@ def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: S
     columns = ["shop_id", "customer_id", "campaign_id", "channel", "to", "text", "is_marketing", "status",
                "skip_reason", "parts", "attempts", "send_after", "created_at", "updated_at"]
     dialect = session.get_bind().dialect.name
-    added = session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
+    session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
     skip_duplicate_numbers(session, campaign.id)
-    return int(added.rowcount or 0)
 
 
 def skip_duplicate_numbers(session: Session, campaign_id: int) -> int:

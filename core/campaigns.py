@@ -116,9 +116,10 @@ def begin(config: Config, campaign_id: int, now: dt.datetime | None = None) -> d
             campaign.rules = rules
             policy = load_policy(session, campaign.shop_id)
             send_after = shop_quiet_until(session, campaign.shop_id, now) or now
-            written = write_recipients(session, campaign, rules, policy, now, send_after)
+            write_recipients(session, campaign, rules, policy, now, send_after)
             campaign.status, campaign.started_at = "sending", now
         counts = status_counts(session, campaign_id)
+        written = sum(counts.values()) if campaign.started_at == now else 0
     from shopcrm.dispatch import kick
 
     kick(config, counts.get("pending", 0))

@@ -19,7 +19,8 @@ from shopcrm.message_templates import compose, placeholders, render_values
 from shopcrm.models import Campaign, Customer, Shop, Template
 from shopcrm.registry import get_registry
 from shopcrm.sending_policy import SendingPolicy
-from shopcrm.variables import RenderContext
+from shopcrm.sql import in_ids
+from shopcrm.variables import RenderContext, TemplateVariable
 
 
 @dataclass(slots=True, frozen=True)
@@ -58,9 +59,13 @@ def fill(session: Session, shop_id: int, source: Source, customer_ids: Iterable[
     names = [n for n in dict.fromkeys([*placeholders(source.body), *source.gateway_params.values()])
              if n in variables]
     ctx = RenderContext(session=session, shop_id=shop_id)
-    if names and ids:  # the customers in the session once, for every variable that reads them
-        list(session.scalars(select(Customer).where(Customer.id.in_(ids))))
+    # Variables that fill a batch one customer at a time get the customers loaded in the session
+    # once (held here: the identity map keeps only objects someone refers to).
+    one_by_one = any(type(variables[name]).values is TemplateVariable.values for name in names)
+    loaded = (list(session.scalars(select(Customer).where(in_ids(Customer.id, ids, session.get_bind().dialect.name))))
+              if one_by_one and ids else [])
     values = {name: variables[name].values(ctx, ids) for name in names}
+    del loaded
     signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
     filled = {}
     for customer_id in ids:

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from shopcrm import channel_settings
@@ -146,10 +146,29 @@ def _row(message: Claimed, status: str, now: dt.datetime, text: str | None = Non
             "b_now": now}
 
 
+_RECORD_COLUMNS = (("id", "integer"), ("status", "varchar"), ("skip_reason", "varchar"), ("text", "text"),
+                   ("parts", "integer"), ("attempts", "integer"), ("gateway_id", "varchar"),
+                   ("error_code", "varchar"), ("error", "text"), ("send_after", "timestamp"))
+_RECORD_POSTGRESQL = text(
+    "UPDATE message AS m SET "
+    + ", ".join(f"{name} = v.{name}" for name, _ in _RECORD_COLUMNS[1:])
+    + ", updated_at = :now FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _RECORD_COLUMNS)
+    + ") AS v(" + ", ".join(name for name, _ in _RECORD_COLUMNS) + ") "
+    "WHERE m.id = v.id AND m.status = 'sending'")
+
+
 def record(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Write what happened to claimed rows (only rows still ``sending`` change)."""
-    if rows:
+    """Write what happened to claimed rows (only rows still ``sending`` change): one statement
+    with an array per column on PostgreSQL, an ``executemany`` on SQLite."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
         session.connection().execute(_RECORD, list(rows))
+        return
+    params: dict[str, Any] = {name: [row[f"b_{name}"] for row in rows] for name, _ in _RECORD_COLUMNS}
+    params["now"] = rows[0]["b_now"]
+    session.execute(_RECORD_POSTGRESQL, params)
 
 
 def _result_row(message: Claimed, result: SendResult, text: str, parts: int, now: dt.datetime,

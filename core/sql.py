@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Executable, Integer, Select, Table, bindparam, cast, func, literal, select
+from sqlalchemy import ColumnElement, Executable, Integer, Select, String, Table, bindparam, cast, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -20,6 +20,15 @@ def in_ids(column: Any, ids: Iterable[int], dialect: str) -> ColumnElement[bool]
     if dialect == "postgresql":
         return column == func.any(bindparam("ids", values, type_=ARRAY(Integer)))
     return column.in_(select(func.json_each(literal(json.dumps(values))).table_valued("value").c.value))
+
+
+def in_texts(column: Any, values: Iterable[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values`` for strings, as ONE parameter (see :func:`in_ids`): a long ``IN``
+    list costs more to send and parse than the query takes to run."""
+    texts = sorted({str(v) for v in values})
+    if dialect == "postgresql":
+        return column == func.any(bindparam(None, texts, type_=ARRAY(String)))
+    return column.in_(select(func.json_each(literal(json.dumps(texts))).table_valued("value").c.value))
 
 
 def in_ids_param(column: Any, dialect: str) -> ColumnElement[bool]:

@@ -1,13 +1,23 @@
 """Default plugin: template variables every shop has (shop, customer name, nick, order id)."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from shopcrm import hookimpl
 from shopcrm.models import Customer, Order, Shop
+from shopcrm.sql import in_ids
 from shopcrm.variables import RenderContext, TemplateVariable
+
+
+def _names(ctx: RenderContext, customer_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+    """``{customer id: (name, nick)}`` of many customers in one query."""
+    dialect = ctx.session.get_bind().dialect.name
+    rows = ctx.session.execute(select(Customer.id, Customer.name, Customer.platform_id)
+                               .where(in_ids(Customer.id, customer_ids, dialect)))
+    return {customer_id: (name, nick) for customer_id, name, nick in rows}
 
 
 class ShopName(TemplateVariable):
@@ -18,6 +28,10 @@ class ShopName(TemplateVariable):
     def value(self, ctx: RenderContext) -> str:
         shop = ctx.session.get(Shop, ctx.shop_id)
         return shop.name if shop else ""
+
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        name = self.value(ctx)
+        return {customer_id: name for customer_id in customer_ids}
 
 
 class CustomerName(TemplateVariable):
@@ -31,6 +45,10 @@ class CustomerName(TemplateVariable):
             return ""
         return customer.name or customer.platform_id or ""
 
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        found = _names(ctx, customer_ids)
+        return {i: (found[i][0] or found[i][1] or "") if i in found else "" for i in customer_ids}
+
 
 class Nickname(TemplateVariable):
     name = "nickname"
@@ -40,6 +58,10 @@ class Nickname(TemplateVariable):
     def value(self, ctx: RenderContext) -> str:
         customer = ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
         return (customer.platform_id or customer.name or "") if customer else ""
+
+    def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        found = _names(ctx, customer_ids)
+        return {i: (found[i][1] or found[i][0] or "") if i in found else "" for i in customer_ids}
 
 
 class OrderId(TemplateVariable):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopcrm.models import CustomerLabel
+from shopcrm.sql import in_ids
 
 from shopcrm.variables import RenderContext, TemplateVariable
 from shopcrm_membership import points
@@ -26,8 +27,9 @@ class TierVariable(TemplateVariable):
         return tier_of(ctx.session, ctx.customer_id) or ""
 
     def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
+        dialect = ctx.session.get_bind().dialect.name
         found = dict(ctx.session.execute(select(CustomerLabel.customer_id, CustomerLabel.value).where(
-            CustomerLabel.segmenter == NAME, CustomerLabel.customer_id.in_(list(customer_ids)))).all())
+            CustomerLabel.segmenter == NAME, in_ids(CustomerLabel.customer_id, customer_ids, dialect))).all())
         return {customer_id: found.get(customer_id) or "" for customer_id in customer_ids}
 
 
