@@ -80,6 +80,8 @@ class Claimed:
     text: str
     is_marketing: bool
     attempts: int
+    sent_at: dt.datetime | None
+    """When the row was first handed to its channel (the claim that sent it)."""
 
 
 @dataclass(slots=True)
@@ -106,7 +108,7 @@ class Outcome:
 
 
 _COLUMNS = (_table.c.id, _table.c.shop_id, _table.c.customer_id, _table.c.campaign_id, _table.c.channel,
-            _table.c.to, _table.c.text, _table.c.is_marketing, _table.c.attempts)
+            _table.c.to, _table.c.text, _table.c.is_marketing, _table.c.attempts, _table.c.sent_at)
 
 
 def _take(session: Session, status: str, now: dt.datetime, limit: int, until: dt.datetime,
@@ -300,8 +302,6 @@ def reconcile(config: Config, now: dt.datetime | None = None, limit: int = BATCH
     outcome = Outcome()
     with session_scope(config) as session:
         rows = _take(session, "sending", now, limit, now + lease(config), stamp_sent=False)
-        sent_at = dict(session.execute(select(_table.c.id, _table.c.sent_at)
-                                       .where(_table.c.id.in_([r.id for r in rows])))) if rows else {}
     outcome.claimed = len(rows)
     groups: dict[tuple[int, str], list[Claimed]] = defaultdict(list)
     for row in rows:
@@ -330,7 +330,7 @@ def reconcile(config: Config, now: dt.datetime | None = None, limit: int = BATCH
                     updates.append(_row(message, "pending", now, text=out.text, error_code=answer.error_code,
                                         error=answer.error, send_after=now))
                     continue
-                started = sent_at.get(message.id) or now
+                started = message.sent_at or now
                 parts = channel.count_segments(out.text) if channel else 0
                 updates.append(_result_row(message, answer, out.text, parts, now, outcome, message.attempts,
                                            give_up=now - started >= GIVE_UP_AFTER))
