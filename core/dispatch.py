@@ -155,14 +155,21 @@ class LocalDispatcher:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shopcrm-outbox", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the batch in hand, then end the thread."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join()
+
     def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 outcome = send_due(self.config)
                 after(self.config, outcome, BATCH)
@@ -191,6 +198,15 @@ def _wake_local(config: Config) -> None:
         dispatcher.wake()
 
 
+def stop_local_dispatchers() -> None:
+    """Stop every dispatcher thread of this process (tests; a process about to exit)."""
+    with _dispatchers_lock:
+        running = list(_dispatchers.values())
+        _dispatchers.clear()
+    for dispatcher in running:
+        dispatcher.stop()
+
+
 def local_dispatcher(config: Config) -> LocalDispatcher:
     """This process's dispatcher for ``config``, started on first use."""
     with _dispatchers_lock:
@@ -201,4 +217,4 @@ def local_dispatcher(config: Config) -> LocalDispatcher:
 
 
 __all__ = ["LocalDispatcher", "SEND_QUEUE", "after", "drain", "kick", "local_dispatcher", "redis_for",
-           "send_job", "send_queue", "sweep", "wake_at"]
+           "send_job", "send_queue", "stop_local_dispatchers", "sweep", "wake_at"]

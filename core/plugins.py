@@ -37,6 +37,7 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "shopcrm.default_plugins.files",
     "shopcrm.default_plugins.menu",
+    "shopcrm.default_plugins.receipts",
     "shopcrm.default_plugins.replies",
     "shopcrm.default_plugins.variables",
 )
