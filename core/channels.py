@@ -33,6 +33,9 @@ class OutgoingMessage:
     template_code: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
     subject: str | None = None
+    sent_at: dt.datetime | None = None
+    """When it was first handed to the channel (naive UTC), given to :meth:`Channel.query`: a
+    gateway that shows sends after a lag can tell "not there yet" from "never arrived"."""
 
 
 @dataclass(slots=True, frozen=True)

@@ -317,7 +317,7 @@ def reconcile(config: Config, now: dt.datetime | None = None, limit: int = BATCH
         size = max(1, int(channel.max_batch)) if channel else len(members)
         for start in range(0, len(members), size):
             chunk = members[start:start + size]
-            outgoing = [OutgoingMessage(m.id, m.to, m.text or texts[m.id].text) for m in chunk]
+            outgoing = [OutgoingMessage(m.id, m.to, m.text or texts[m.id].text, sent_at=m.sent_at) for m in chunk]
             try:
                 answers = {r.message_id: r for r in channel.query(outgoing, settings)} if channel else {}
             except Exception as exc:

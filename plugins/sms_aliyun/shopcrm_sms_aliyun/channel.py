@@ -36,6 +36,8 @@ QUERY_DAYS = 2
 """QuerySendDetails looks at today and yesterday (Beijing time) for a message's send date."""
 
 QUERY_PAGES = 5
+SHOWS_UP_WITHIN = dt.timedelta(minutes=10)
+"""How long after SendSms a message surely shows in QuerySendDetails."""
 """At most this many pages of 50 send details per number and day."""
 
 NO_TEMPLATE = "NO_TEMPLATE"
@@ -126,8 +128,10 @@ class AliyunSmsChannel(Channel):
 
         Found and waiting for or given a delivery receipt (SendStatus 1 or 3) → ``accepted``
         (``error_code`` is the receipt's ErrCode, ``DELIVERED`` once delivered); found and
-        failed (SendStatus 2) → ``rejected`` with the ErrCode; not found, or the query itself
-        failed → ``unknown`` again (a send can take a while to show up: ask again later).
+        failed (SendStatus 2) → ``rejected`` with the ErrCode; the query itself failed →
+        ``unknown`` again; not found → ``unknown`` again while the message was handed over less
+        than :data:`SHOWS_UP_WITHIN` ago (a send can take a while to show up), ``retry`` after
+        that: Aliyun never had it (the worker died before sending), so it is safe to send.
         """
         client = client_for(settings)
         today = dt.datetime.now(CHINA).date()
@@ -146,6 +150,9 @@ class AliyunSmsChannel(Channel):
             if str(detail.get("SendStatus")) == "2":
                 return SendResult(m.id, "rejected", error_code=err_code or "FAILED")
             return SendResult(m.id, "accepted", error_code=err_code)
+        if m.sent_at is not None and dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - m.sent_at >= SHOWS_UP_WITHIN:
+            return SendResult(m.id, "retry", error_code="NOT_FOUND",
+                              error=f"QuerySendDetails: not found {SHOWS_UP_WITHIN} after it was handed over")
         return SendResult(m.id, "unknown", error="QuerySendDetails: not found")
 
     # -- pushes ------------------------------------------------------------------------------

@@ -165,9 +165,19 @@ def test_query_finds_a_message_among_others_to_the_same_number(channel, settings
     assert second.status == "accepted"
 
 
-def test_a_message_the_gateway_never_had_stays_unknown(channel, settings, fake) -> None:
-    [result] = channel.query([message(9)], settings)
-    assert result.status == "unknown"
+def test_a_message_the_gateway_never_had_stays_unknown_until_it_should_show(channel, settings, fake) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from shopcrm_sms_aliyun.channel import SHOWS_UP_WITHIN
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    [unsure] = channel.query([dataclasses.replace(message(9), sent_at=now - dt.timedelta(minutes=1))], settings)
+    assert unsure.status == "unknown"
+    [undated] = channel.query([message(9)], settings)
+    assert undated.status == "unknown"
+    [never] = channel.query([dataclasses.replace(message(9), sent_at=now - SHOWS_UP_WITHIN)], settings)
+    assert (never.status, never.error_code) == ("retry", "NOT_FOUND")
     assert {r["Action"] for r in fake.requests} == {"QuerySendDetails"}
 
 
