@@ -59,3 +59,19 @@ def test_events_without_a_shop_or_not_replies_are_left_alone(config, session, sh
     assert file_reply(delivered, config) is False
     session.expire_all()
     assert session.scalars(select(Inbound.id)).all() == [] and session.scalars(select(OptOut.id)).all() == []
+
+
+def test_a_reply_is_linked_to_the_message_it_answers(config, session, shop):
+    from shopcrm.models import Message
+
+    amy = session.scalar(select(Customer.id).where(Customer.platform_id == "tb_amy"))
+    older, latest, other_channel = (Message(shop_id=shop.id, customer_id=amy, channel=channel, to="13812345678",
+                                            text=text, status="sent",
+                                            created_at=dt.datetime(2026, 11, day, 9, 0))
+                                    for channel, text, day in (("sms_aliyun", "上新", 20), ("sms_aliyun", "返场", 27),
+                                                               ("sms_mock", "沙箱", 28)))
+    session.add_all([older, latest, other_channel])
+    session.commit()
+    file_reply(reply(shop.id, "好的", "s9"), config)
+    session.expire_all()
+    assert session.scalar(select(Inbound.message_id).where(Inbound.gateway_id == "s9")) == latest.id
