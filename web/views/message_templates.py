@@ -91,8 +91,8 @@ def _preview_from_form(shop_id: int) -> tuple[Preview, list[Any], str]:
     query = (request.form.get("customer_q") or "").strip()
     matches = find_customers(db(), shop_id, query) if query else []
     customer_id = request.form.get("customer_id", type=int)
-    if customer_id is None and matches:
-        customer_id = matches[0].id
+    if matches and customer_id not in {customer.id for customer in matches}:
+        customer_id = matches[0].id  # the search changed since a customer was picked
     result = preview(db(), current_config(), shop_id, request.form.get("text") or "",
                      marketing=request.form.get("kind", "marketing") != "notification",
                      channel_name=request.form.get("channel") or None, recipients=_recipients(),
