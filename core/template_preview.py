@@ -62,7 +62,7 @@ def price_per_part(session: Session, config: Config, channel_name: str | None, s
     Read without the channel's secrets when those cannot be decrypted: the price is not secret.
     """
     default = Decimal(str(channel_settings.PRICE_PER_PART.default))
-    if _channel(channel_name) is None or channel_name is None:
+    if channel_name is None or _channel(channel_name) is None:
         return default
     try:
         price = channel_settings.load(session, config, channel_name, shop_id)["price_per_part"]

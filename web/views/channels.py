@@ -7,7 +7,7 @@ without secret values (:func:`shopcrm.channel_settings.save`). Admins only (the 
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,25 +15,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shopcrm import channel_settings
-from shopcrm.channels import Channel
+from shopcrm.channels import Channel, SettingsField
 from shopcrm.shops import default_shop
 from shopcrm.web.database import current_config, db
 
 
-def _forms(shop_id: int, posted: Channel | None = None, errors: list[str] | None = None) -> list[dict[str, Any]]:
-    """What the page shows per channel: its fields and values, and for the channel just posted
-    with errors, those errors and the values typed (never a typed secret)."""
+@dataclass(slots=True)
+class ChannelForm:
+    """One channel's form on the page: its fields, the values to show, and its errors."""
+
+    channel: Channel
+    fields: list[SettingsField]
+    values: dict[str, str]
+    """Per field: the saved value (or default), what was typed after an error; for a secret,
+    whether it is set."""
+    errors: list[str] = field(default_factory=list)
+
+
+def _forms(shop_id: int, posted: Channel | None = None, errors: list[str] | None = None) -> list[ChannelForm]:
+    """A form per registered channel; the one just posted with errors keeps what was typed
+    (never a typed secret)."""
     forms = []
     for channel in channel_settings.channels():
-        fields = channel_settings.fields(channel)
-        shown = channel_settings.display(db(), channel.name, shop_id)
-        values = dict(shown)
-        channel_errors: list[str] = []
+        form = ChannelForm(channel, channel_settings.fields(channel),
+                           channel_settings.display(db(), channel.name, shop_id))
         if posted is not None and channel.name == posted.name:
-            values.update({f.name: request.form.get(f.name, "") for f in fields if not f.secret})
-            channel_errors = errors or []
-        forms.append({"channel": channel, "fields": fields, "values": values, "shown": shown,
-                      "errors": channel_errors})
+            form.values.update({f.name: request.form.get(f.name, "") for f in form.fields if not f.secret})
+            form.errors = errors or []
+        forms.append(form)
     return forms
 
 
@@ -50,7 +59,7 @@ def save_channel(name: str) -> ResponseReturnValue:
     except LookupError:
         abort(404)
     shop = default_shop(db())
-    values = {field.name: request.form.get(field.name, "") for field in channel_settings.fields(channel)}
+    values = {f.name: request.form.get(f.name, "") for f in channel_settings.fields(channel)}
     errors = channel_settings.save(db(), current_config(), channel.name, shop.id, values,
                                    actor=current_user._get_current_object(), ip=request.remote_addr)
     if errors:
