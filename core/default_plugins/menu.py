@@ -18,6 +18,7 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
         (_("Dashboard"), url_for("dashboard.index")),
         (_("Customers"), url_for("customers.index")),
         (_("Segments"), url_for("segments.index")),
+        (_("Templates"), url_for("message_templates.index")),
         (_("Orders"), url_for("orders.index")),
     ]
     items.append((_("Import"), url_for("imports.index")) if user.can("operator")
@@ -27,6 +28,7 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
             (_("Plugins"), url_for("admin.plugins")),
             (_("Users"), url_for("admin.users")),
             (_("Settings"), url_for("admin.settings")),
+            (_("Channels"), url_for("admin.channels")),
             (_("API tokens"), url_for("tokens.index")),
         ]
     return items
