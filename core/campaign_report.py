@@ -75,7 +75,10 @@ def report(session: Session, config: Config, campaign: Campaign) -> dict[str, An
     target = sum(counts.values())
     control = int(reasons.pop("control_group", 0))
     delivered, failed = int(counts.get("delivered", 0)), int(counts.get("failed", 0))
-    price = channel_settings.load(session, config, campaign.channel, campaign.shop_id).get("price_per_part", 0)
+    try:
+        price = channel_settings.load(session, config, campaign.channel, campaign.shop_id).get("price_per_part", 0)
+    except LookupError:  # the channel's plugin was removed since: the parts are still known
+        price = 0
     cost = _money(Decimal(str(price)) * int(parts))
 
     bought = _attributed(session, campaign, days)

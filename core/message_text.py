@@ -38,7 +38,7 @@ class Source:
     marketing: bool
     template_code: str | None = None
     gateway_params: Mapping[str, str] = field(default_factory=dict)
-    """Gateway parameter name -> ShopCRM variable name."""
+    """Gateway parameter name -> its value as a template (``${nickname}``)."""
 
 
 def campaign_source(session: Session, campaign_id: int) -> Source:
@@ -56,8 +56,8 @@ def fill(session: Session, shop_id: int, source: Source, customer_ids: Iterable[
     """The text (and gateway parameters) of ``source`` for each customer of the shop."""
     ids = list(dict.fromkeys(customer_ids))
     variables = get_registry().template_variables.items
-    names = [n for n in dict.fromkeys([*placeholders(source.body), *source.gateway_params.values()])
-             if n in variables]
+    used = placeholders(source.body) + [n for value in source.gateway_params.values() for n in placeholders(value)]
+    names = [n for n in dict.fromkeys(used) if n in variables]
     ctx = RenderContext(session=session, shop_id=shop_id)
     # Variables that fill a batch one customer at a time get the customers loaded in the session
     # once (held here: the identity map keeps only objects someone refers to).
@@ -71,7 +71,7 @@ def fill(session: Session, shop_id: int, source: Source, customer_ids: Iterable[
     for customer_id in ids:
         mine = {name: values[name].get(customer_id, "") for name in names}
         text = compose(render_values(source.body, mine), signature, source.marketing, policy.opt_out_text)
-        params = {param: mine.get(var, "") for param, var in source.gateway_params.items()}
+        params = {param: render_values(value, mine) for param, value in source.gateway_params.items()}
         filled[customer_id] = Filled(text, source.template_code, params)
     return filled
 
