@@ -1,5 +1,9 @@
 """Bulk writes at the speed of the database: PostgreSQL COPY, SQLite executemany.
 
+:func:`update_by_key` changes many rows by primary key with their own values each: one statement
+with an array per column on PostgreSQL (``UPDATE ... FROM unnest(...)``), a driver-level
+``executemany`` on SQLite.
+
 For generated or already validated rows (demo data, benchmarks), where the ORM's per-row work
 would be most of the cost. Rows are tuples in ``columns`` order; ids may be given explicitly,
 after which :func:`reset_sequence` moves PostgreSQL's id sequence past them.
@@ -42,6 +46,47 @@ def write(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
         count += len(chunk)
     cursor.close()
     return count
+
+
+def update_by_key(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                  guard: tuple[str, Any] | None = None, fixed: dict[str, Any] | None = None) -> None:
+    """``UPDATE table SET columns[1:] = row[1:] WHERE columns[0] = row[0]`` for every row; only
+    rows whose ``guard`` column (name, value) still holds that value change; ``fixed`` columns get
+    one value for all rows."""
+    if not rows:
+        return
+    prep = conn.dialect.identifier_preparer
+    name = prep.format_table(table)
+    key, changed = columns[0], list(columns[1:])
+    fixed = fixed or {}
+    if conn.dialect.name == "postgresql":
+        kinds = [table.c[c].type.compile(conn.dialect) for c in columns]
+        sets = [f"{prep.quote(c)} = v.{prep.quote(c)}" for c in changed]
+        sets += [f"{prep.quote(c)} = :fixed_{c}" for c in fixed]
+        arrays = ", ".join(f"CAST(:col_{i} AS {kind}[])" for i, kind in enumerate(kinds))
+        sql = (f"UPDATE {name} SET {', '.join(sets)} FROM unnest({arrays}) AS v("
+               + ", ".join(prep.quote(c) for c in columns) + f") WHERE {name}.{prep.quote(key)} = v.{prep.quote(key)}")
+        params: dict[str, Any] = {f"col_{i}": [row[i] for row in rows] for i in range(len(columns))}
+        if guard is not None:
+            sql += f" AND {name}.{prep.quote(guard[0])} = :guard"
+            params["guard"] = guard[1]
+        params.update({f"fixed_{c}": v for c, v in fixed.items()})
+        conn.execute(text(sql), params)
+        return
+    sets = [f"{prep.quote(c)} = ?" for c in [*changed, *fixed]]
+    sql = f"UPDATE {name} SET {', '.join(sets)} WHERE {prep.quote(key)} = ?"
+    if guard is not None:
+        sql += f" AND {prep.quote(guard[0])} = ?"
+    processors = [_sqlite_processor(table.c[c].type, conn) for c in [*changed, *fixed, key]]
+    tail = [*fixed.values()]
+    values = []
+    for row in rows:
+        raw = [*row[1:], *tail, row[0]]
+        cooked = [p(v) if p is not None else v for p, v in zip(processors, raw)]
+        values.append((*cooked, guard[1]) if guard is not None else tuple(cooked))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(sql, values)
+    cursor.close()
 
 
 def _iso_datetime(value: Any) -> Any:

@@ -28,10 +28,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shopcrm import channel_settings
+from shopcrm.bulk import update_by_key
 from shopcrm.channels import Channel, MessageEvent, OutgoingMessage, SendResult
 from shopcrm.config import Config
 from shopcrm.db import session_scope, utcnow
@@ -129,12 +130,8 @@ def claim(session: Session, now: dt.datetime, limit: int, until: dt.datetime) ->
     return _take(session, "pending", now, limit, until, stamp_sent=True)
 
 
-_RECORD = (update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status == "sending")
-           .values(status=bindparam("b_status"), skip_reason=bindparam("b_skip_reason"),
-                   text=bindparam("b_text"), parts=bindparam("b_parts"), attempts=bindparam("b_attempts"),
-                   gateway_id=bindparam("b_gateway_id"), error_code=bindparam("b_error_code"),
-                   error=bindparam("b_error"), send_after=bindparam("b_send_after"),
-                   updated_at=bindparam("b_now")))
+_RECORDED = ("id", "status", "skip_reason", "text", "parts", "attempts", "gateway_id", "error_code", "error",
+             "send_after")
 
 
 def _row(message: Claimed, status: str, now: dt.datetime, text: str | None = None, parts: int | None = None,
@@ -148,29 +145,12 @@ def _row(message: Claimed, status: str, now: dt.datetime, text: str | None = Non
             "b_now": now}
 
 
-_RECORD_COLUMNS = (("id", "integer"), ("status", "varchar"), ("skip_reason", "varchar"), ("text", "text"),
-                   ("parts", "integer"), ("attempts", "integer"), ("gateway_id", "varchar"),
-                   ("error_code", "varchar"), ("error", "text"), ("send_after", "timestamp"))
-_RECORD_POSTGRESQL = text(
-    "UPDATE message AS m SET "
-    + ", ".join(f"{name} = v.{name}" for name, _ in _RECORD_COLUMNS[1:])
-    + ", updated_at = :now FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _RECORD_COLUMNS)
-    + ") AS v(" + ", ".join(name for name, _ in _RECORD_COLUMNS) + ") "
-    "WHERE m.id = v.id AND m.status = 'sending'")
-
-
 def record(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Write what happened to claimed rows (only rows still ``sending`` change): one statement
-    with an array per column on PostgreSQL, an ``executemany`` on SQLite."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        session.connection().execute(_RECORD, list(rows))
-        return
-    params: dict[str, Any] = {name: [row[f"b_{name}"] for row in rows] for name, _ in _RECORD_COLUMNS}
-    params["now"] = rows[0]["b_now"]
-    session.execute(_RECORD_POSTGRESQL, params)
+    """Write what happened to claimed rows in one bulk update (only rows still ``sending`` change)."""
+    if rows:
+        write_back = [tuple(row[f"b_{name}"] for name in _RECORDED) for row in rows]
+        update_by_key(session.connection(), _table, _RECORDED, write_back, guard=("status", "sending"),
+                      fixed={"updated_at": rows[0]["b_now"]})
 
 
 def _result_row(message: Claimed, result: SendResult, text: str, parts: int, now: dt.datetime,
