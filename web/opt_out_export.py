@@ -35,7 +35,7 @@ def csv_response(shop_id: int, where: ListFilter, filename: str) -> Response:
     user_id = int(current_user.id)
     ip = request.remote_addr
     header = [_("Mobile"), _("Channel"), _("Source"), _("Opted out at (UTC)")]
-    channels: dict[str, str] = {}
+    channels: dict[str, str] = {}  # labels, looked up once per channel and source
     sources: dict[str, str] = {}
     masked = not may_see_full_numbers()  # as on the page, should a lower role ever export
 
@@ -49,9 +49,13 @@ def csv_response(shop_id: int, where: ListFilter, filename: str) -> Response:
             writer.writerow(header)
             with session_factory(get_engine(config))() as session:
                 for row in iter_opt_outs(session, shop_id, where):
-                    channel = channels.setdefault(row.channel, channel_label(row.channel))
-                    source = sources.setdefault(row.source, source_label(row.source))
-                    writer.writerow([mask(row.mobile) if masked else row.mobile, channel, source, row.at.strftime("%Y-%m-%d %H:%M:%S")])
+                    if row.channel not in channels:
+                        channels[row.channel] = channel_label(row.channel)
+                    if row.source not in sources:
+                        sources[row.source] = source_label(row.source)
+                    mobile = mask(row.mobile) if masked else row.mobile
+                    writer.writerow([mobile, channels[row.channel], sources[row.source],
+                                     row.at.strftime("%Y-%m-%d %H:%M:%S")])
                     sent += 1
                     if sent % ROWS_PER_CHUNK == 0:
                         yield buffer.getvalue().encode("utf-8")
