@@ -20,6 +20,8 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
         (_("Segments"), url_for("segments.index")),
         (_("Templates"), url_for("message_templates.index")),
         (_("Orders"), url_for("orders.index")),
+        (_("Replies"), url_for("replies.index")),
+        (_("Opt-outs"), url_for("opt_outs.index")),
     ]
     items.append((_("Import"), url_for("imports.index")) if user.can("operator")
                  else (_("Import history"), url_for("imports.history")))
