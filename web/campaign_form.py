@@ -87,8 +87,10 @@ class CampaignForm(FlaskForm):
                                     + [SelectChoice(i, n) for i, n in templates])
         channels = get_registry().channels.items
         self.channel.choices = [SelectChoice(name, str(channel.label)) for name, channel in sorted(channels.items())]
-        if not self.channel.data and len(channels) == 1:
-            self.channel.data = next(iter(channels))
+        if len(channels) == 1:
+            self.channel.data = self.channel.data or next(iter(channels))
+        else:  # several gateways: the operator says which one sends (and bills)
+            self.channel.choices.insert(0, SelectChoice("", _("Choose a channel")))
 
     def validate_segment_id(self, field: SelectField) -> None:
         if field.data is None:

@@ -2,7 +2,7 @@
 
 The report's figures come from :func:`shopcrm.campaign_report.report`; :data:`FIGURES` gives
 each one its label and kind, and :func:`format_figure` shows it the way its kind reads (counts
-grouped by thousands, money in yuan with two decimals, rates as percentages, "—" for a figure
+grouped by thousands, money in yuan with two decimals (a price per SMS part with up to four), rates as percentages, "—" for a figure
 without a base).
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ SKIP_REASON_LABELS = {
 }
 assert set(SKIP_REASON_LABELS) == set(SKIP_REASONS), "every skip reason needs a label"
 
-Kind = Literal["count", "money", "rate", "ratio"]
+Kind = Literal["count", "money", "price", "rate", "ratio"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -113,6 +113,8 @@ def format_figure(value: Any, kind: Kind) -> str:
         return str(format_decimal(int(value), "#,##0"))
     if kind == "money":
         return str(format_decimal(Decimal(str(value)), "#,##0.00"))
+    if kind == "price":  # a price per SMS part: fractions of a fen
+        return str(format_decimal(Decimal(str(value)), "#,##0.00##"))
     if kind == "rate":
         return str(format_decimal(Decimal(str(value)) * 100, "#,##0.0")) + "%"
     return str(format_decimal(Decimal(str(value)), "#,##0.00"))

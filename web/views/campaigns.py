@@ -44,7 +44,6 @@ from shopcrm.web.campaign_form import CampaignForm, SendingRulesForm, to_local
 from shopcrm.web.campaign_labels import (CAMPAIGN_STATUS_LABELS, CONTROL_FIGURES, FIGURES, campaign_status_label,
                                          format_figure, message_status_label, skip_reason_label)
 from shopcrm.web.database import current_config, db
-from shopcrm.web.job_labels import FINAL_STATUSES
 from shopcrm.web.masking import may_see_full_numbers
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -270,10 +269,12 @@ def _job(job_id: int | None) -> dict[str, Any] | None:
 
 
 def _live(campaign: Campaign, job: dict[str, Any] | None) -> bool:
-    """Whether the page keeps asking for the campaign's progress."""
+    """Whether the page keeps asking for the campaign's progress: while it sends, and while its
+    send job has not failed and the campaign still reads as not started (a job that finished
+    after this request began reading is seen by the next poll)."""
     if campaign.status == "sending":
         return True
-    return campaign.status in STARTABLE and job is not None and job["status"] not in FINAL_STATUSES
+    return campaign.status in STARTABLE and job is not None and job["status"] != "failed"
 
 
 def _progress_context(campaign: Campaign, job_id: int | None) -> dict[str, Any]:
