@@ -325,6 +325,29 @@ def test_cancelling_stops_what_is_still_waiting(
     assert "没有可取消的内容" in text(client.get(again.headers["Location"]))
 
 
+def test_a_draft_made_elsewhere_is_sent_from_its_page_once(
+    login_as: Callable[[User], FlaskClient], operator: User, config: Config, session: Session,
+    shop_data: dict[str, int]
+) -> None:
+    made = create(session, shop_data["shop"], "命令行草稿", "sms_mock", "${name}您好", segment_id=shop_data["segment"])
+    session.commit()
+    client = login_as(operator)
+    page = text(client.get(f"/campaigns/{made.id}"))
+    assert "发送前" in page and "【测试店】张伟您好 拒收请回复R" in page
+    assert f'<dd id="sms-cost">¥{PRICE * 12:.2f}</dd>' in page
+    assert 'id="campaign-report"' not in page  # nothing to report before it is sent
+    response = client.post(f"/campaigns/{made.id}/send", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    job_id = int(parse_qs(urlsplit(response.headers["Location"]).query)["job"][0])
+    assert wait_for(job_id, config, timeout=30)["status"] == "finished"
+    settle(config, made.id)
+    again = client.post(f"/campaigns/{made.id}/send", data={"csrf_token": csrf_token(page)})
+    assert "活动 命令行草稿 状态为已发送，不能再次发送。" in text(client.get(again.headers["Location"]))
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Message).where(
+        Message.campaign_id == made.id, Message.status == "sent")) == REACHABLE - 1
+
+
 # --- exports ------------------------------------------------------------------------------------
 
 

@@ -60,8 +60,9 @@ ERROR_FIELDS = {"name": "name", "channel": "channel", "text": "text", "template"
 """The wizard's field for each field a :class:`~shopcrm.campaigns.CampaignError` names."""
 
 
-@bp.app_context_processor
+@bp.context_processor
 def labels() -> dict[str, Any]:
+    """What the campaign templates use to name statuses and reasons and to show figures."""
     return {"campaign_status_label": campaign_status_label, "message_status_label": message_status_label,
             "skip_reason_label": skip_reason_label, "format_figure": format_figure}
 
