@@ -71,6 +71,7 @@ def test_an_operator_sends_a_campaign_and_reads_its_report(
     # 4. Confirm, and send.
     expect(page.get_by_role("heading", name="确认营销活动", level=1)).to_be_visible()
     expect(page.locator("#confirm-when")).to_have_text("立即")
+    page.screenshot(path=str(tmp_path / "campaign-confirm.png"), full_page=True)
     page.get_by_role("button", name="发送", exact=True).click()
     expect(page.get_by_role("heading", name="双十一预热", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("活动 双十一预热 正在发送。")

@@ -19,12 +19,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shopcrm.campaign_audience import bucket_of
 from shopcrm.campaigns import create
 from shopcrm.config import Config
 from shopcrm.db import session_scope, utcnow
 from shopcrm.dispatch import drain
 from shopcrm.jobs import wait_for
-from shopcrm.models import AuditLog, Campaign, Message, OptOut, Order, Segment, Template, User
+from shopcrm.models import AuditLog, Campaign, Customer, Message, OptOut, Order, Segment, Template, User
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.sending_policy import save as save_policy
 from shopcrm.shops import default_shop
@@ -435,3 +436,26 @@ def test_admins_change_the_sending_rules_and_others_read_them(
     entry = session.scalar(select(AuditLog).where(AuditLog.action == "sending_rules.update"))
     assert entry is not None and entry.details["after"]["frequency_cap"] == 3
     assert entry.details["before"]["frequency_cap"] == 2
+
+
+def test_the_pages_read_in_english_too(
+    make_user: Callable[..., User], login_as: Callable[[User], FlaskClient], config: Config, session: Session,
+    shop_data: dict[str, int]
+) -> None:
+    client = login_as(make_user("anne", "operator", locale="en"))
+    wizard_page = text(client.get(f"/campaigns/new?segment={shop_data['segment']}"))
+    assert "1. Audience" in wizard_page and "12 customers in 全部客户 now" in wizard_page
+    campaign_id, _job = send_through_pages(client, config, wizard(shop_data["segment"], control_percent=20))
+    settle(config, campaign_id)
+    page = text(client.get(f"/campaigns/{campaign_id}"))
+    # The control group, drawn independently: a hash of campaign and customer below 20 % of its range.
+    sendable = session.scalars(select(Customer.id).where(Customer.sms_reachable.is_(True),
+                                                         Customer.mobile != "13800000003")).all()
+    held = sum(1 for customer_id in sendable if bucket_of(campaign_id, customer_id) < 2000)
+    assert figure(page, "control") == str(held)
+    assert figure(page, "sent") == str(len(sendable) - held)
+    assert "Report" in page and "Against the control group" in page and "Day 1" in page
+    assert "No valid mobile number" in page and "Sent</span>" in page
+    assert "Campaigns" in text(client.get("/campaigns/"))
+    assert "Frequency cap: at most 2 marketing messages per customer in 7 days." in text(
+        client.get("/campaigns/sending-rules"))
