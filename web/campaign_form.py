@@ -26,6 +26,8 @@ from shopcrm.registry import get_registry
 from shopcrm.sending_policy import SendingPolicy
 
 MAX_CONTROL_PERCENT = int(MAX_CONTROL_SHARE * 100)
+MARKETING = "marketing"
+"""The kind of template a campaign may use (notifications are for order notices)."""
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -50,7 +52,8 @@ def to_local(moment: dt.datetime, timezone: str) -> dt.datetime:
 
 
 class CampaignForm(FlaskForm):
-    """Every step of the wizard; :meth:`fill_choices` adds the shop's segments, templates and channels."""
+    """Every step of the wizard; :meth:`fill_choices` adds the shop's segments, marketing templates
+    and channels."""
 
     name = StringField(_l("Campaign name"), filters=[_strip], validators=[
         DataRequired(message=_l("Give the campaign a name.")),
@@ -81,7 +84,8 @@ class CampaignForm(FlaskForm):
                                    .order_by(Segment.name)).all()
         self.segment_id.choices = ([SelectChoice(None, _("Choose a segment"))]
                                    + [SelectChoice(i, n) for i, n in segments])
-        templates = session.execute(select(Template.id, Template.name).where(Template.shop_id == shop_id)
+        templates = session.execute(select(Template.id, Template.name)
+                                    .where(Template.shop_id == shop_id, Template.kind == MARKETING)
                                     .order_by(Template.name)).all()
         self.template_id.choices = ([SelectChoice(None, _("None: write the text below"))]
                                     + [SelectChoice(i, n) for i, n in templates])

@@ -177,8 +177,14 @@ def test_the_wizard_shows_the_segments_count_and_the_sms_as_sent(
 def test_a_saved_template_is_sent_when_no_text_is_written(
     login_as: Callable[[User], FlaskClient], operator: User, shop_data: dict[str, int], session: Session
 ) -> None:
+    notice = Template(shop_id=shop_data["shop"], name="发货通知", kind="notification", text="您的订单已发货")
+    session.add(notice)
+    session.commit()
     client = login_as(operator)
-    token = page_token(client, "/campaigns/new")
+    page = text(client.get("/campaigns/new"))
+    assert f'<option value="{shop_data["template"]}">双十一</option>' in page
+    assert "发货通知" not in page  # order notices are not campaigns
+    token = csrf_token(page)
     data = wizard(shop_data["segment"], text="", template_id=shop_data["template"])
     fragment = text(client.post("/campaigns/preview", data={**data, "csrf_token": token}))
     assert "【测试店】张伟您好，双十一全场五折 拒收请回复R" in fragment
