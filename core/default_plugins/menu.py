@@ -18,6 +18,7 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
         (_("Dashboard"), url_for("dashboard.index")),
         (_("Customers"), url_for("customers.index")),
         (_("Segments"), url_for("segments.index")),
+        (_("Campaigns"), url_for("campaigns.index")),
         (_("Templates"), url_for("message_templates.index")),
         (_("Orders"), url_for("orders.index")),
         (_("Replies"), url_for("replies.index")),
