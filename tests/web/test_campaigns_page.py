@@ -465,3 +465,21 @@ def test_the_pages_read_in_english_too(
     assert "Campaigns" in text(client.get("/campaigns/"))
     assert "Frequency cap: at most 2 marketing messages per customer in 7 days." in text(
         client.get("/campaigns/sending-rules"))
+
+
+def test_a_confirmation_posted_twice_makes_one_campaign(
+    login_as: Callable[[User], FlaskClient], operator: User, config: Config, session: Session,
+    shop_data: dict[str, int]
+) -> None:
+    client = login_as(operator)
+    token = page_token(client, "/campaigns/new")
+    review = client.post("/campaigns/new", data={**wizard(shop_data["segment"]), "csrf_token": token})
+    hidden = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', text(review)))
+    assert len(hidden["submission"]) == 32
+    first = client.post("/campaigns/", data=hidden)
+    second = client.post("/campaigns/", data=hidden)  # a double click
+    assert first.status_code == second.status_code == 302
+    assert urlsplit(second.headers["Location"]).path == urlsplit(first.headers["Location"]).path
+    job = int(parse_qs(urlsplit(first.headers["Location"]).query)["job"][0])
+    assert wait_for(job, config, timeout=30)["status"] == "finished"
+    assert len(campaigns(session)) == 1

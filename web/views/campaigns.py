@@ -16,6 +16,8 @@ Every role may look; creating, sending, cancelling and exporting need an operato
 """
 from __future__ import annotations
 
+import uuid
+
 from dataclasses import asdict
 from typing import Any
 
@@ -28,7 +30,7 @@ from shopcrm import audit
 from shopcrm.campaign_estimate import MessageEstimate, estimate_message
 from shopcrm.campaign_overview import overview
 from shopcrm.campaign_report import by_day, report
-from shopcrm.campaigns import CampaignError, audience, cancel, create, find, progress
+from shopcrm.campaigns import CampaignError, audience, by_submission, cancel, create, find, progress
 from shopcrm.jobs import enqueue, job_status
 from shopcrm.models import Campaign, Segment, Shop, Template, User
 from shopcrm.registry import get_registry
@@ -144,9 +146,9 @@ def _wizard(shop: Shop, form: CampaignForm, status: int = 200) -> ResponseReturn
 # --- checking and creating ----------------------------------------------------------------------
 
 
-def _create(shop: Shop, form: CampaignForm) -> Campaign:
+def _create(shop: Shop, form: CampaignForm, submission: str | None = None) -> Campaign:
     return create(db(), shop.id, str(form.name.data), str(form.channel.data), text=form.body(),
-                  segment_id=form.segment_id.data, template_id=form.template_id.data,
+                  submission=submission, segment_id=form.segment_id.data, template_id=form.template_id.data,
                   control_share=form.control_share(), scheduled_at=form.scheduled_at(), created_by=_actor().id)
 
 
@@ -220,6 +222,7 @@ def review() -> ResponseReturnValue:
     context["template"] = db().get(Template, form.template_id.data) if form.template_id.data else None
     channel = get_registry().channels.items.get(str(form.channel.data))
     context["channel_label"] = str(channel.label) if channel else form.channel.data
+    context["submission"] = uuid.uuid4().hex
     return render_template("campaigns/confirm.html", **context)
 
 
@@ -231,7 +234,11 @@ def create_campaign() -> ResponseReturnValue:
     form = _form(shop)
     if not _checked(shop, form):
         return _wizard(shop, form, 422)
-    campaign = _create(shop, form)
+    submission = request.form.get("submission") or None
+    repeated = by_submission(db(), shop.id, submission) if submission else None
+    if repeated is not None:  # the confirmation posted twice: the first post made it
+        return redirect(url_for("campaigns.detail", campaign_id=repeated.id))
+    campaign = _create(shop, form, submission)
     audit.record(db(), "campaign.create", user=_actor(), target=f"campaign:{campaign.id}",
                  details={"name": campaign.name, "segment": campaign.segment_id, "channel": campaign.channel,
                           "control_share": campaign.control_share,
