@@ -35,11 +35,14 @@ class MockSmsChannel(Channel):
         return session_scope(self._config or load_config())
 
     def send_batch(self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]) -> list[SendResult]:
+        """Answer and store up to :attr:`max_batch` messages in one transaction."""
         if len(messages) > self.max_batch:
             raise ValueError(f"at most {self.max_batch} messages per batch, not {len(messages)}")
         with self._scope() as session:
             return gateway.submit(session, messages, behaviour.load(session, settings), self._clock())
 
     def query(self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]) -> list[SendResult]:
+        """What the sandbox holds for each OutId: ``accepted`` (with its gateway id), ``rejected``
+        (with its code) or, for one it does not have, ``retry`` with ``NOT_FOUND``."""
         with self._scope() as session:
             return gateway.lookup(session, [m.id for m in messages])

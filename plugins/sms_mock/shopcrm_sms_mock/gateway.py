@@ -10,8 +10,13 @@ rejected with ``isv.BUSINESS_LIMIT_CONTROL``.
 A batch is stored with a handful of Core statements whatever its size, because the outbox sends
 millions of messages through the sandbox: one SELECT of the rows its OutIds already have, one
 grouped count for the business limits (none when every limit is off), one executemany INSERT of
-the new rows, one executemany UPDATE of the re-tried ``dropped`` rows and, only when OutIds the
-sandbox holds were sent again, one executemany UPDATE adding to their ``resends``.
+the new rows (:class:`~shopcrm_sms_mock.bulk.BulkInsert`), one executemany UPDATE of the
+re-tried ``dropped`` rows and, only when OutIds the sandbox holds were sent again, one
+executemany UPDATE adding to their ``resends``. No ORM object is built per message.
+
+``query`` (:func:`lookup`) tells the truth for reconciliation: ``accepted`` for a message the
+sandbox holds, ``rejected`` for one it refused, ``retry`` with ``NOT_FOUND`` for one it does not
+have, which is therefore safe to send again.
 """
 from __future__ import annotations
 
@@ -19,12 +24,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from shopcrm.channels import OutgoingMessage, SendResult
 from shopcrm.mobiles import normalise_mobile
 from shopcrm_sms_mock.behaviour import Behaviour, draw, gateway_id
+from shopcrm_sms_mock.bulk import BulkInsert
 from shopcrm_sms_mock.models import ACCEPTED, DROPPED, HELD, REJECTED, Submission
 
 ILLEGAL_NUMBER = "isv.MOBILE_NUMBER_ILLEGAL"
@@ -38,8 +44,12 @@ WINDOWS = (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1))
 
 _TABLE = Submission.__table__
 _COLUMNS = _TABLE.c
-_INSERT = insert(_TABLE)
+_INSERT = BulkInsert(_TABLE, ("message_id", "number", "text", "template_code", "template_params", "gateway_id",
+                               "status", "error_code", "attempts", "submitted_at", "due_at", "resends"))
 """New rows: ``receipt_at`` is left out (NULL), every other column comes with each row."""
+_KNOWN = (select(_COLUMNS.message_id, _COLUMNS.status, _COLUMNS.gateway_id, _COLUMNS.error_code,
+                 _COLUMNS.attempts).where(_COLUMNS.message_id.in_(bindparam("ids", expanding=True))))
+"""What the table already has for a batch's OutIds (parameter ``ids``)."""
 _DECIDED = ("number", "text", "template_code", "template_params", "gateway_id", "status", "error_code",
             "attempts", "submitted_at", "due_at")
 """The columns a decision sets, besides ``message_id``."""
@@ -93,8 +103,7 @@ def submit(session: Session, messages: Sequence[OutgoingMessage], behaviour: Beh
     connection = session.connection()
     known = {message_id: _Known(status, gateway, code, attempts, True)
              for message_id, status, gateway, code, attempts in connection.execute(
-                 select(_COLUMNS.message_id, _COLUMNS.status, _COLUMNS.gateway_id, _COLUMNS.error_code,
-                        _COLUMNS.attempts).where(_COLUMNS.message_id.in_(list({m.id: None for m in messages}))))}
+                 _KNOWN, {"ids": list({m.id: None for m in messages})})}
     limits = (behaviour.limit_per_minute, behaviour.limit_per_hour, behaviour.limit_per_day)
     counts: dict[str, list[int]] | None = None
     if any(limits):
@@ -138,13 +147,13 @@ def submit(session: Session, messages: Sequence[OutgoingMessage], behaviour: Beh
     return results
 
 
-def _write(connection: Any, new: dict[int, dict[str, Any]], retried: dict[int, dict[str, Any]],
+def _write(connection: Connection, new: dict[int, dict[str, Any]], retried: dict[int, dict[str, Any]],
            resends: dict[int, int]) -> None:
     """The batch's writes: new rows, re-tried rows, then the duplicate counts of the others."""
     if new:
         for message_id, values in new.items():
             values["resends"] = resends.pop(message_id, 0)
-        connection.execute(_INSERT, list(new.values()))
+        _INSERT(connection, list(new.values()))
     if retried:
         connection.execute(_RETRY, [
             {"out_id": message_id, "added": resends.pop(message_id, 0),
