@@ -253,5 +253,9 @@ def duplicate_count(session: Session) -> int:
 
 
 def _number(raw: str) -> tuple[str, bool]:
+    """``(number as stored, valid)``; a plain 11-digit mainland number, the outbox's usual form,
+    skips the full normalisation (which would return it unchanged)."""
+    if len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789":
+        return raw, True
     number, valid = normalise_mobile(raw)
     return (number or raw or "")[:32], valid
