@@ -5,10 +5,9 @@ column types (dates to text on SQLite, JSON to text), which for the sandbox's 10
 costs more CPU than the database's work. :class:`BulkInsert` compiles the INSERT once per
 dialect, converts each distinct date once per batch (a batch shares one submission time and one
 due time) and every other value that needs it with the type's own bind processor, then hands
-the rows to the driver: on SQLite (positional parameters, in-process) as one ``executemany``;
-on PostgreSQL (named parameters) as one INSERT with a VALUES row per row, which is what
-SQLAlchemy's "insertmanyvalues" does for executemany, because psycopg's executemany costs a
-statement per row. What is stored is exactly what SQLAlchemy would store.
+the rows to the driver's ``executemany``. What is stored is exactly what SQLAlchemy would store.
+(One INSERT with a VALUES row per row was tried for PostgreSQL: psycopg then spends twice the
+CPU converting a thousand named parameters, so executemany it is, on every database.)
 """
 from __future__ import annotations
 
@@ -36,14 +35,7 @@ class BulkInsert:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _Plan.compile(self._table, self._columns, dialect)
-        parameters = plan.parameters(rows)
-        if plan.order is not None:
-            connection.exec_driver_sql(plan.sql, parameters)
-            return
-        for start in range(0, len(parameters), plan.page):
-            page = parameters[start:start + plan.page]
-            connection.exec_driver_sql(plan.many(len(page)), {
-                f"{name}__{i}": value for i, row in enumerate(page) for name, value in row.items()})
+        connection.exec_driver_sql(plan.sql, plan.parameters(rows))
 
 
 class _Plan:
@@ -56,24 +48,6 @@ class _Plan:
         """The columns in parameter order for a positional paramstyle; None for a named one."""
         self.processors = processors
         self.columns = columns
-        self.page = max(1, 30_000 // len(columns))
-        """Rows per multi-row INSERT: PostgreSQL takes at most 65535 parameters a statement."""
-        self._head, _, self._row = sql.partition(" VALUES ")
-        self._many: dict[int, str] = {}
-
-    def many(self, count: int) -> str:
-        """The INSERT of ``count`` rows, for a named paramstyle: ``%(col)s`` of row i is
-        ``%(col__i)s``."""
-        sql = self._many.get(count)
-        if sql is None:
-            rows = []
-            for i in range(count):
-                row = self._row
-                for name in self.columns:
-                    row = row.replace(f"%({name})s", f"%({name}__{i})s")
-                rows.append(row)
-            sql = self._many[count] = f"{self._head} VALUES {', '.join(rows)}"
-        return sql
 
     @classmethod
     def compile(cls, table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Plan:
@@ -87,8 +61,6 @@ class _Plan:
         if extra:  # columns with a Python-side default SQLAlchemy would fill in: the caller must
             raise ValueError(f"BulkInsert needs a value for every column with a default: {sorted(extra)}")
         order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-        if order is None and dialect.paramstyle != "pyformat":
-            raise NotImplementedError(f"BulkInsert supports positional or pyformat parameters, not {dialect.paramstyle}")
         return cls(compiled.string, order, processors, columns)
 
     def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:

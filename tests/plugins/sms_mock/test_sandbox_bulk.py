@@ -44,22 +44,6 @@ def test_an_empty_batch_writes_nothing(session):
     assert session.scalars(select(Submission)).all() == []
 
 
-def test_more_rows_than_one_statement_takes_are_all_written(session, monkeypatch):
-    from shopcrm_sms_mock import bulk
-
-    insert_rows = BulkInsert(TABLE, COLUMNS)
-    real = bulk._Plan.compile
-
-    def small_pages(*args):
-        plan = real(*args)
-        plan.page = 7
-        return plan
-
-    monkeypatch.setattr(bulk._Plan, "compile", small_pages)
-    insert_rows(session.connection(), [row(i) for i in range(1, 51)])
-    assert sorted(session.scalars(select(Submission.message_id))) == list(range(1, 51))
-
-
 def test_a_column_with_a_default_must_be_given(session):
     import pytest
 
