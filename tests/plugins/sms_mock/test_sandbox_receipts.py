@@ -111,3 +111,35 @@ def test_the_job_settles_every_chunk_when_more_are_due_than_one_chunk(config, ch
     status = wait_for(enqueue(RECEIPTS, config=config, wait=True), config)
     assert status["result"] == {"delivered": 10, "failed": 0}
     assert sorted(e["message_id"] for e in events()) == list(range(1, 11))
+
+
+def test_a_chunk_is_claimed_by_id_not_by_walking_every_accepted_message(config, channel, session):
+    """On SQLite the claiming UPDATE must fetch rows by primary key; through the status index it
+    would read every accepted message for each chunk (quadratic over a large campaign)."""
+    import pytest
+    from sqlalchemy import event
+
+    from shopcrm.db import get_engine
+
+    if not config.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite query plan")
+    channel.send_batch([message(i) for i in range(1, 11)], {"limit_per_minute": 0})
+    updates: list[tuple[str, tuple]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE"):
+            updates.append((statement, parameters))
+
+    engine = get_engine(config)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for share in (0, 50):
+            session.rollback()
+            due_receipts(session, Behaviour(failed_percent=share), NOW + dt.timedelta(minutes=1), limit=4)
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert updates
+    for statement, parameters in updates:
+        plan = [row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        assert "PRIMARY KEY" in plan[0], plan
