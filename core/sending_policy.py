@@ -98,8 +98,8 @@ def save(session: Session, shop_id: int, values: Mapping[str, Any]) -> tuple[Sen
             changes[name] = _coerce(name, value)
         except ValueError as exc:
             errors.append(str(exc))
-    policy = dataclasses.replace(load(session, shop_id), **changes) if not errors else load(session, shop_id)
-    errors += policy.errors() if not errors else []
+    policy = dataclasses.replace(load(session, shop_id), **changes)
+    errors += policy.errors()
     if errors:
         return load(session, shop_id), errors
     row = session.scalar(select(Setting).where(Setting.namespace == NAMESPACE, Setting.key == f"shop:{shop_id}"))
