@@ -58,6 +58,8 @@ class SendingPolicy:
             found.append("low_responder_messages: must be 1 or more")
         if not 1 <= self.attribution_days <= 90:
             found.append("attribution_days: must be 1 to 90")
+        if not self.opt_out_text.strip():
+            found.append(f"opt_out_text: marketing must say how to opt out (e.g. {OPT_OUT_TEXT})")
         return found
 
 
