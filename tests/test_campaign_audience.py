@@ -332,3 +332,35 @@ def test_quiet_hours_defer_pending_rows(config, session, now, due):
     rows = outbox(session, campaign.id)
     assert len(rows) == 3
     assert {(m.status, m.send_after) for m in rows.values()} == {("pending", due)}
+
+
+def test_the_frequency_cap_counts_messages_still_queued(config, session):
+    """Campaigns started one after the other before the first has gone out (or deferred together
+    by quiet hours) must not add up to more than the cap."""
+    shop = make_shop(session)
+    assert sending_policy.save(session, shop.id, {"frequency_cap": 2, "frequency_days": 7})[1] == []
+    had_one = Customer(shop_id=shop.id, platform_id="had_one", province=ZHEJIANG, mobile="13600000001",
+                       sms_reachable=True)
+    fresh = Customer(shop_id=shop.id, platform_id="fresh", province=ZHEJIANG, mobile="13600000002",
+                     sms_reachable=True)
+    session.add_all([had_one, fresh])
+    session.flush()
+    session.add(history(shop, had_one, days_ago(1), "delivered"))
+    first, second, third = (make_campaign(session, shop) for _ in range(3))
+    session.commit()
+
+    begin(config, first.id, now=NOW)
+    begin(config, second.id, now=NOW + dt.timedelta(minutes=1))
+    begin(config, third.id, now=NOW + dt.timedelta(minutes=2))
+
+    def state(campaign: Campaign, customer: Customer) -> tuple[str, str | None]:
+        message = outbox(session, campaign.id)[customer.id]
+        return message.status, message.skip_reason
+
+    # had_one: one delivered yesterday, so one more fits; fresh: two more fit.
+    assert state(first, had_one) == ("pending", None)
+    assert state(second, had_one) == ("skipped", "frequency_cap")
+    assert state(third, had_one) == ("skipped", "frequency_cap")
+    assert state(first, fresh) == ("pending", None)
+    assert state(second, fresh) == ("pending", None)
+    assert state(third, fresh) == ("skipped", "frequency_cap")
