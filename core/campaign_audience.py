@@ -9,7 +9,8 @@ customer, so writing twice adds nothing). Who must not be messaged is written to
 3. ``blacklisted``: left a bad review (when the shop enables it);
 4. ``low_responder``: sent ``low_responder_messages`` marketing messages in 90 days and has not
    bought in that time (when the shop enables it);
-5. ``frequency_cap``: already has the shop's cap of marketing messages in its window;
+5. ``frequency_cap``: already has the shop's cap of marketing messages in its window, counting
+   those still queued (another campaign's pending rows go out too);
 6. ``control_group``: drawn into the hold-out, reproducibly: a hash of campaign and customer, so
    the same campaign always holds out the same customers;
 
@@ -34,6 +35,7 @@ HASH_MULTIPLIER = 2654435761
 """Knuth's multiplicative hash constant: spreads consecutive ids over the whole range."""
 HASH_RANGE = 10_000
 SENT = ("sending", "sent", "delivered")
+QUEUED_OR_SENT = ("pending", *SENT)
 
 
 def holdout_bucket(campaign_id: int, customer_id: Any) -> Any:
@@ -53,9 +55,9 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
     c = Customer
     earlier = aliased(Message)
 
-    def marketing_since(days: int) -> Any:
+    def marketing_since(days: int, statuses: tuple[str, ...] = SENT) -> Any:
         return (select(func.count()).select_from(earlier)
-                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(SENT),
+                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(statuses),
                        earlier.created_at >= now - dt.timedelta(days=days))
                 .scalar_subquery())
 
@@ -72,7 +74,8 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
         whens.append((and_(quiet_buyer, marketing_since(LOW_RESPONDER_DAYS) >= policy.low_responder_messages),
                       "low_responder"))
     if policy.frequency_cap > 0:
-        whens.append((marketing_since(policy.frequency_days) >= policy.frequency_cap, "frequency_cap"))
+        whens.append((marketing_since(policy.frequency_days, QUEUED_OR_SENT) >= policy.frequency_cap,
+                      "frequency_cap"))
     if campaign.control_share > 0:
         cut = int(round(campaign.control_share * HASH_RANGE))
         whens.append((holdout_bucket(campaign.id, c.id) < cut, "control_group"))
