@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -378,7 +378,7 @@ def test_the_report_and_the_recipients_export_as_csv(
     assert rows[0] == ["指标", "值"]
     values = {row[0]: row[1] for row in rows if len(row) == 2}
     assert values["分群内客户"] == "12" and values["已发送"] == "9" and values["无有效手机号"] == "2"
-    assert values["成本（元）"] == f"{PRICE * 9:.2f}"
+    assert values["成本（元）"] == str((PRICE * 9).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))  # 0.405 -> 0.41
     assert ["发送后第几天", "购买人数", "销售额（元）"] in rows
 
     recipients = read_csv(client.post(f"/campaigns/{campaign_id}/recipients.csv",
