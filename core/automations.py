@@ -1,0 +1,159 @@
+"""The automation engine: events in, care messages out through the outbox.
+
+:func:`fire` hands an event to every automation of its shop that is switched on and whose
+trigger listens to the event's kind, and writes the messages its targets get
+(:mod:`shopcrm.automation_messages`), due at the event's time plus the automation's delay.
+Order events come from every data path through ``on_order_event`` (the default plugin
+``default_automations``); ``review.created`` from whatever imports reviews; ``daily`` from the
+job :data:`DAILY_JOB`, run every day at :data:`DAILY_HOUR` o'clock shop time.
+
+Importing history never messages anyone: an event fires nothing when it is older than the
+automation's ``enabled_at`` (when it was switched on) or than its freshness window (option
+``fresh_hours``, default :data:`FRESHNESS`, 24 hours). Each message has the trigger's dedupe
+key, unique per automation, so a replayed event or a retried job adds nothing; and the trigger's
+``still_applies`` is asked again when the message is about to be sent
+(:mod:`shopcrm.automation_checks`), so an order paid meanwhile gets no payment reminder and an
+event that arrives late does not message about a state the order has left.
+
+A new order first seen in a later status (created and paid in one go, say) raises one
+``order.created`` event: it counts as ``order.<status>`` too (:func:`event_kinds`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopcrm.automation_messages import Written, write
+from shopcrm.automation_store import MAX_FRESH_HOURS, options_of
+from shopcrm.config import Config
+from shopcrm.db import session_scope, utcnow
+from shopcrm.jobs import Progress, job
+from shopcrm.models import Automation
+from shopcrm.registry import get_registry
+from shopcrm.schedule import daily
+from shopcrm.sources import OrderEvent, OrderStatus
+from shopcrm.triggers import ScheduleEvent, Trigger, TriggerEvent
+
+log = logging.getLogger(__name__)
+
+FRESHNESS = dt.timedelta(hours=24)
+"""Events older than this fire nothing (an automation's ``fresh_hours`` option changes it)."""
+DAILY_JOB = "automations.daily"
+DAILY_HOUR = 10
+"""When ``daily`` triggers (birthdays, N days after a purchase) run, shop time."""
+
+
+@dataclass(slots=True)
+class Fired:
+    """What one event did: messages written per automation (by trigger name)."""
+
+    written: dict[str, Written] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> int:
+        return sum(w.pending for w in self.written.values())
+
+    @property
+    def skipped(self) -> int:
+        return sum(w.skipped for w in self.written.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: {"pending": w.pending, "skipped": w.skipped} for name, w in self.written.items()}
+
+
+def event_kinds(event: TriggerEvent) -> set[str]:
+    """The kinds an event counts as: its own, and for a new order first seen past payment, the
+    kind of its status as well (``order.created`` of a paid order is also ``order.paid``)."""
+    kinds = {event.kind}
+    if isinstance(event, OrderEvent) and event.kind == "order.created" and event.status != OrderStatus.PENDING_PAYMENT:
+        kinds.add(f"order.{event.status.value}")
+    return kinds
+
+
+def is_fresh(event: TriggerEvent, automation: Automation, trigger: Trigger, now: dt.datetime) -> bool:
+    """Whether ``event`` may fire ``automation``: not before it was switched on, and within its
+    freshness window (a ``daily`` event is always now)."""
+    if automation.enabled_at is None or event.occurred_at < automation.enabled_at:
+        return False
+    hours = options_of(trigger, automation).get("fresh_hours") or FRESHNESS.total_seconds() / 3600
+    return event.occurred_at >= now - dt.timedelta(hours=float(hours))
+
+
+def may_fire(event: TriggerEvent, now: dt.datetime | None = None) -> bool:
+    """``False`` for an event too old to fire any automation, whatever its options: history an
+    import replays is dropped here without a query."""
+    return event.occurred_at >= (now or utcnow()) - dt.timedelta(hours=MAX_FRESH_HOURS)
+
+
+def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) -> Fired:
+    """Write the messages ``event`` gives rise to, then have them sent when due."""
+    now = now or utcnow()
+    fired = Fired()
+    if not may_fire(event, now):  # history: no query at all
+        return fired
+    with session_scope(config) as session:
+        for automation, trigger in listening(session, event):
+            if not is_fresh(event, automation, trigger, now):
+                continue
+            try:
+                targets = trigger.targets(session, event)
+                due = event.occurred_at + dt.timedelta(seconds=automation.delay_seconds)
+                with session.begin_nested():
+                    fired.written[trigger.name] = write(session, automation, trigger, targets, due, now)
+            except Exception:  # a plugin's trigger that fails costs its own messages, not the others'
+                log.exception("trigger %r failed on %s for shop %s", trigger.name, event.kind, event.shop_id)
+    _wake(config, fired, now)
+    return fired
+
+
+def listening(session: Session, event: TriggerEvent) -> list[tuple[Automation, Trigger]]:
+    """The shop's automations that are on and whose trigger listens to the event."""
+    kinds = event_kinds(event)
+    triggers = get_registry().triggers.items
+    found = []
+    for automation in session.scalars(select(Automation).where(Automation.shop_id == event.shop_id,
+                                                               Automation.enabled.is_(True))
+                                      .order_by(Automation.id)):
+        trigger = triggers.get(automation.trigger)
+        if trigger is not None and kinds & set(trigger.events):
+            found.append((automation, trigger))
+    return found
+
+
+def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
+    """Have what was written sent: at once when it is due, else when it will be."""
+    from shopcrm.dispatch import kick, wake_at
+
+    moments = [w.send_after for w in fired.written.values() if w.pending and w.send_after is not None]
+    if not moments:
+        return
+    if min(moments) <= now:
+        kick(config, sum(w.pending for w in fired.written.values() if w.send_after and w.send_after <= now))
+    for moment in sorted({m for m in moments if m > now}):
+        wake_at(config, moment)
+
+
+def run_daily(config: Config, shop_id: int, now: dt.datetime | None = None) -> Fired:
+    """Fire the shop's ``daily`` triggers for today."""
+    now = now or utcnow()
+    return fire(config, ScheduleEvent("daily", shop_id, now), now)
+
+
+@job(DAILY_JOB, label="Daily care messages")
+def daily_job(progress: Progress, shop_id: int) -> dict[str, Any]:
+    """The shop's ``daily`` automations (birthdays, N days after a purchase ...); retried, it adds nothing."""
+    progress.update(done=0, total=1, message="daily care messages", force=True)
+    fired = run_daily(progress.config, shop_id)
+    progress.advance(message="done")
+    return fired.as_dict()
+
+
+daily(DAILY_JOB, hour=DAILY_HOUR)
+
+__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "is_fresh", "listening",
+           "may_fire", "run_daily"]
