@@ -36,6 +36,20 @@ MAX_DELAY = dt.timedelta(days=30)
 MAX_FRESH_HOURS = 7 * 24
 
 
+_generation = 0
+
+
+def generation() -> int:
+    """Goes up whenever this process switches an automation on, off or changes it: caches of the
+    switched-on automations (:func:`shopcrm.automations.listening`) start again."""
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
+
+
 class AutomationError(ValueError):
     """An automation that cannot be saved; the message starts with the field at fault."""
 
@@ -182,6 +196,7 @@ def enable(session: Session, shop_id: int, name: str, delay: dt.timedelta | None
         automation.delay_seconds = int(delay.total_seconds())
     automation.channel, automation.template_text, automation.options = chosen, text, merged
     session.flush()
+    _changed()
     return _state(trigger, get_registry().triggers.owners[name], automation)
 
 
@@ -194,8 +209,9 @@ def disable(session: Session, shop_id: int, name: str) -> AutomationState:
         session.execute(update(Message).where(Message.automation_id == automation.id, Message.status == "pending")
                         .values(status="skipped", skip_reason="cancelled", updated_at=utcnow()))
         session.flush()
+        _changed()
     return _state(trigger, get_registry().triggers.owners[name], automation)
 
 
 __all__ = ["AutomationError", "AutomationState", "ENGINE_OPTIONS", "MAX_DELAY", "NIGHT_CHOICES", "disable",
-           "enable", "options_of", "state", "states", "trigger_named"]
+           "enable", "generation", "options_of", "state", "states", "trigger_named"]

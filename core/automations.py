@@ -15,6 +15,14 @@ key, unique per automation, so a replayed event or a retried job adds nothing; a
 (:mod:`shopcrm.automation_checks`), so an order paid meanwhile gets no payment reminder and an
 event that arrives late does not message about a state the order has left.
 
+A status change an import reports without the time it happened (a file without a shipping time
+column, say) is dated when it was imported; it may be months old, so it fires nothing
+(:func:`time_known`). Only the API's changes (source ``api``) count as happening when they arrive.
+
+Events cost little while nothing listens: an event older than a week is dropped without a query,
+and the shop's switched-on automations are read at most once a second per process
+(:data:`CACHE_SECONDS`; at once again after this process switched one).
+
 A new order first seen in a later status (created and paid in one go, say) raises one
 ``order.created`` event: it counts as ``order.<status>`` too (:func:`event_kinds`).
 """
@@ -22,27 +30,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from shopcrm.automation_messages import Written, write
-from shopcrm.automation_store import MAX_FRESH_HOURS, options_of
+from shopcrm.automation_store import ENGINE_OPTIONS, MAX_FRESH_HOURS, generation
 from shopcrm.config import Config
-from shopcrm.db import session_scope, utcnow
+from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.jobs import Progress, job
-from shopcrm.models import Automation
+from shopcrm.models import Automation, Order
 from shopcrm.registry import get_registry
 from shopcrm.schedule import daily
 from shopcrm.sources import OrderEvent, OrderStatus
-from shopcrm.triggers import ScheduleEvent, Trigger, TriggerEvent
+from shopcrm.triggers import ScheduleEvent, TriggerEvent
 
 log = logging.getLogger(__name__)
 
 FRESHNESS = dt.timedelta(hours=24)
 """Events older than this fire nothing (an automation's ``fresh_hours`` option changes it)."""
+CACHE_SECONDS = 1.0
+"""How long the switched-on automations of a shop are read from memory: a switch made by another
+process is seen within this."""
 DAILY_JOB = "automations.daily"
 DAILY_HOUR = 10
 """When ``daily`` triggers (birthdays, N days after a purchase) run, shop time."""
@@ -75,12 +87,30 @@ def event_kinds(event: TriggerEvent) -> set[str]:
     return kinds
 
 
-def is_fresh(event: TriggerEvent, automation: Automation, trigger: Trigger, now: dt.datetime) -> bool:
-    """Whether ``event`` may fire ``automation``: not before it was switched on, and within its
-    freshness window (a ``daily`` event is always now)."""
-    if automation.enabled_at is None or event.occurred_at < automation.enabled_at:
+LIVE_SOURCES = frozenset({"api"})
+"""Sources whose changes happen when they arrive, recorded time or not."""
+_STATUS_TIMES = {"paid": "paid_at", "shipped": "shipped_at", "signed": "signed_at", "completed": "signed_at",
+                 "closed": "closed_at", "refunded": "closed_at"}
+
+
+def time_known(conn: Connection, event: TriggerEvent) -> bool:
+    """Whether the event's time is the change's own: an imported status change whose order has no
+    time for that status was only dated by the import (see the module's docstring)."""
+    if not isinstance(event, OrderEvent) or event.source in LIVE_SOURCES:
+        return True
+    column = _STATUS_TIMES.get(event.kind.removeprefix("order."))
+    if column is None:
+        return True
+    return conn.execute(select(Order.__table__.c[column]).where(Order.__table__.c.id == event.order_id)).scalar() is not None
+
+
+def is_fresh(event: TriggerEvent, enabled_at: dt.datetime | None, options: Mapping[str, Any],
+             now: dt.datetime) -> bool:
+    """Whether ``event`` may fire an automation switched on at ``enabled_at``: not older than
+    that, and within its freshness window (option ``fresh_hours``; a ``daily`` event is now)."""
+    if enabled_at is None or event.occurred_at < enabled_at:
         return False
-    hours = options_of(trigger, automation).get("fresh_hours") or FRESHNESS.total_seconds() / 3600
+    hours = options.get("fresh_hours") or FRESHNESS.total_seconds() / 3600
     return event.occurred_at >= now - dt.timedelta(hours=float(hours))
 
 
@@ -90,16 +120,58 @@ def may_fire(event: TriggerEvent, now: dt.datetime | None = None) -> bool:
     return event.occurred_at >= (now or utcnow()) - dt.timedelta(hours=MAX_FRESH_HOURS)
 
 
+_Row = tuple[int, str, dt.datetime | None, dict[str, Any] | None]
+_cache: dict[tuple[str, int], tuple[int, float, list[_Row]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _switched_on(config: Config, conn: Connection, shop_id: int) -> list[_Row]:
+    """``(id, trigger, enabled_at, options)`` of the shop's automations that are on, kept for
+    :data:`CACHE_SECONDS` (and until this process changes one): an import's thousands of events
+    read them once."""
+    key = (config.database_url, shop_id)
+    stamp, clock = generation(), time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp and cached[1] > clock:
+        return cached[2]
+    table = Automation.__table__
+    rows: list[_Row] = [tuple(row) for row in conn.execute(  # type: ignore[misc]
+        select(table.c.id, table.c.trigger, table.c.enabled_at, table.c.options)
+        .where(table.c.shop_id == shop_id, table.c.enabled.is_(True)).order_by(table.c.id))]
+    with _cache_lock:
+        _cache[key] = (stamp, clock + CACHE_SECONDS, rows)
+    return rows
+
+
+def listening(config: Config, event: TriggerEvent, now: dt.datetime) -> list[int]:
+    """Ids of the shop's automations that are on, listen to the event and for which it is fresh
+    and dated by the change itself (:func:`time_known`); reads only, no write transaction."""
+    kinds = event_kinds(event)
+    triggers = get_registry().triggers.items
+    with get_engine(config).connect() as conn:
+        found = []
+        for automation_id, name, enabled_at, saved in _switched_on(config, conn, event.shop_id):
+            trigger = triggers.get(name)
+            if trigger is not None and kinds & set(trigger.events):
+                if is_fresh(event, enabled_at, {**ENGINE_OPTIONS, **(saved or {})}, now):
+                    found.append(automation_id)
+        return found if found and time_known(conn, event) else []
+
+
 def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) -> Fired:
     """Write the messages ``event`` gives rise to, then have them sent when due."""
     now = now or utcnow()
     fired = Fired()
     if not may_fire(event, now):  # history: no query at all
         return fired
+    ids = listening(config, event, now)
+    if not ids:
+        return fired
+    triggers = get_registry().triggers.items
     with session_scope(config) as session:
-        for automation, trigger in listening(session, event):
-            if not is_fresh(event, automation, trigger, now):
-                continue
+        for automation in session.scalars(select(Automation).where(Automation.id.in_(ids)).order_by(Automation.id)):
+            trigger = triggers[automation.trigger]
             try:
                 targets = trigger.targets(session, event)
                 due = event.occurred_at + dt.timedelta(seconds=automation.delay_seconds)
@@ -109,20 +181,6 @@ def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) ->
                 log.exception("trigger %r failed on %s for shop %s", trigger.name, event.kind, event.shop_id)
     _wake(config, fired, now)
     return fired
-
-
-def listening(session: Session, event: TriggerEvent) -> list[tuple[Automation, Trigger]]:
-    """The shop's automations that are on and whose trigger listens to the event."""
-    kinds = event_kinds(event)
-    triggers = get_registry().triggers.items
-    found = []
-    for automation in session.scalars(select(Automation).where(Automation.shop_id == event.shop_id,
-                                                               Automation.enabled.is_(True))
-                                      .order_by(Automation.id)):
-        trigger = triggers.get(automation.trigger)
-        if trigger is not None and kinds & set(trigger.events):
-            found.append((automation, trigger))
-    return found
 
 
 def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
@@ -155,5 +213,5 @@ def daily_job(progress: Progress, shop_id: int) -> dict[str, Any]:
 
 daily(DAILY_JOB, hour=DAILY_HOUR)
 
-__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "is_fresh", "listening",
+__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "is_fresh", "listening", "time_known",
            "may_fire", "run_daily"]

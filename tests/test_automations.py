@@ -250,3 +250,45 @@ def test_a_message_whose_automation_trigger_is_gone_is_not_sent(config: Config) 
         session.execute(update(Automation).values(trigger="uninstalled_plugin_trigger"))
     outbox.send_due(config, now=T0 + MINUTE)
     assert messages(config)[0].skip_reason == "no_longer_applies"
+
+
+def test_importing_a_year_of_orders_with_every_automation_on_messages_nobody(config: Config, tmp_path) -> None:
+    import random
+    from zoneinfo import ZoneInfo
+
+    from shopcrm.db import utcnow
+    from shopcrm.importing import create_import_run, run_import
+    from shopcrm.registry import get_registry
+    from shopcrm.shop_alerts import set_alert_phone
+    from tests.files.test_source import TAOBAO_HEADER, write_csv
+
+    shop_id = make_care_shop(config)
+    with session_scope(config) as session:
+        set_alert_phone(session, shop_id, "13900001111")
+    for name in get_registry().triggers.items:
+        switch_on(config, shop_id, name, at=utcnow())
+    rng = random.Random(6)
+    now_local = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    first, later = [], []
+    statuses = ("等待买家付款", "买家已付款，等待卖家发货", "卖家已发货，等待买家确认", "交易成功", "交易关闭", "退款成功")
+    for i in range(3000):
+        created = now_local - dt.timedelta(minutes=rng.randint(1, 365 * 24 * 60))
+        if i < 50:  # the last hours before the import, too
+            created = now_local - dt.timedelta(minutes=rng.randint(1, 300))
+        status = rng.choice(statuses)
+        paid = "" if status in ("等待买家付款", "交易关闭") else (created + dt.timedelta(minutes=3)).strftime("%Y-%m-%d %H:%M:%S")
+        row = [f"Y{i}", f"tb_{i % 900}", "0" if not paid else "99.00", status, "买家", "浙江省 杭州市 西湖区",
+               f"138{i % 900:08d}", created.strftime("%Y-%m-%d %H:%M:%S"), paid, "保温杯", "1", "0"]
+        first.append(row)
+        moved = {"等待买家付款": "买家已付款，等待卖家发货", "买家已付款，等待卖家发货": "卖家已发货，等待买家确认",
+                 "卖家已发货，等待买家确认": "交易成功"}.get(status)
+        if moved:  # a later export: the order moved on, with no time for its new status
+            paid_then = paid or (created + dt.timedelta(minutes=3)).strftime("%Y-%m-%d %H:%M:%S")
+            later.append([*row[:2], "99.00", moved, *row[4:8], paid_then, *row[9:]])
+    for name, rows in (("year.csv", first), ("later.csv", later), ("year.csv", first)):
+        path = write_csv(tmp_path / name, TAOBAO_HEADER, rows)
+        result = run_import(config, create_import_run(config, shop_id, "orders", {"path": str(path)}), relabel="skip")
+        assert result["status"] == "finished" and result["errors"] == 0
+    assert messages(config) == []
+    assert outbox.send_due(config).claimed == 0
+    assert submissions(config) == []
