@@ -292,3 +292,23 @@ def test_importing_a_year_of_orders_with_every_automation_on_messages_nobody(con
     assert messages(config) == []
     assert outbox.send_due(config).claimed == 0
     assert submissions(config) == []
+
+
+def test_daily_triggers_run_as_a_daily_job_that_adds_nothing_when_retried(config: Config) -> None:
+    from shopcrm.automations import DAILY_HOUR, DAILY_JOB
+    from shopcrm.db import utcnow
+    from shopcrm.jobs import enqueue, wait_for
+    from shopcrm.schedule import daily_jobs
+
+    assert daily_jobs()[DAILY_JOB] == DAILY_HOUR
+    shop_id = make_care_shop(config)
+    switch_on(config, shop_id, "birthday", at=utcnow() - MINUTE)
+    ingest(config, shop_id, record("A1", S.PAID, paid_at=T0))
+    today = (utcnow() + dt.timedelta(hours=8)).date()  # Shanghai
+    with session_scope(config) as session:
+        session.execute(update(Customer).values(birthday=today.replace(year=1990) if (today.month, today.day) != (2, 29)
+                                                else dt.date(1992, 2, 29)))
+    for _ in range(2):
+        result = wait_for(enqueue(DAILY_JOB, config, wait=True, shop_id=shop_id), config)
+        assert result["status"] == "finished"
+    assert len(messages(config, "birthday")) == 1
