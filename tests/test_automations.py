@@ -312,3 +312,30 @@ def test_daily_triggers_run_as_a_daily_job_that_adds_nothing_when_retried(config
         result = wait_for(enqueue(DAILY_JOB, config, wait=True, shop_id=shop_id), config)
         assert result["status"] == "finished"
     assert len(messages(config, "birthday")) == 1
+
+
+def test_with_redis_a_message_due_now_is_queued_and_a_later_one_scheduled(redis_url: str) -> None:
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    from shopcrm import dispatch
+    from shopcrm.config import load_config
+    from shopcrm.db import utcnow
+
+    config = load_config()
+    shop_id = make_care_shop(config)
+    now = utcnow()
+    switch_on(config, shop_id, "paid_thanks", at=now - MINUTE)
+    switch_on(config, shop_id, "shipping_delayed", at=now - MINUTE)
+    ingest(config, shop_id, record("A1", S.PAID, created=now - MINUTE, paid_at=now - MINUTE))
+    queue = dispatch.send_queue(config)
+    assert queue.count == 1  # paid thanks, due at once (raised by the import itself)
+    registry = ScheduledJobRegistry(queue=queue)
+    [scheduled] = registry.get_job_ids()
+    when = registry.get_scheduled_time(scheduled).replace(tzinfo=None)
+    assert abs(when - (now - MINUTE + dt.timedelta(hours=48))) < dt.timedelta(seconds=5)
+    connection = Redis.from_url(redis_url)
+    SimpleWorker([Queue(dispatch.SEND_QUEUE, connection=connection)], connection=connection).work(burst=True)
+    assert [m.status for m in messages(config, "paid_thanks")] == ["sent"]
+    assert [m.status for m in messages(config, "shipping_delayed")] == ["pending"]
