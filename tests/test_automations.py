@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, update
 
 from shopcrm import outbox, sending_policy
@@ -239,7 +240,9 @@ def test_a_failing_trigger_costs_only_its_own_messages(config: Config, monkeypat
     assert [m.dedupe_key for m in messages(config)] == [f"order:{messages(config)[0].order_id}"]
 
 
-def test_a_message_whose_automation_trigger_is_gone_is_not_sent(config: Config) -> None:
+@pytest.mark.parametrize("change", [{"trigger": "uninstalled_plugin_trigger"}, {"enabled": False}],
+                         ids=["trigger gone", "switched off meanwhile"])
+def test_a_message_whose_trigger_is_gone_or_automation_is_off_is_not_sent(config: Config, change) -> None:
     from shopcrm.models import Automation
 
     shop_id = make_care_shop(config)
@@ -247,9 +250,9 @@ def test_a_message_whose_automation_trigger_is_gone_is_not_sent(config: Config) 
     ingest(config, shop_id, record("A1", S.PAID, paid_at=T0))
     fire(config, event(config, "A1", "order.paid", S.PENDING_PAYMENT, T0), now=T0)
     with session_scope(config) as session:
-        session.execute(update(Automation).values(trigger="uninstalled_plugin_trigger"))
+        session.execute(update(Automation).values(**change))
     outbox.send_due(config, now=T0 + MINUTE)
-    assert messages(config)[0].skip_reason == "no_longer_applies"
+    assert messages(config)[0].skip_reason == "no_longer_applies" and submissions(config) == []
 
 
 def test_importing_a_year_of_orders_with_every_automation_on_messages_nobody(config: Config, tmp_path) -> None:
