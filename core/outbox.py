@@ -7,7 +7,9 @@ Every message is a ``message`` row before anything is sent. :func:`send_due` is 
    writer at a time). ``send_after`` of a claimed row becomes its *lease*: the moment after which
    it counts as abandoned by a worker that died;
 2. numbers opted out of the channel since the row was written are ``skipped``; marketing in the
-   shop's quiet hours goes back to ``pending`` until they end;
+   shop's quiet hours goes back to ``pending`` until they end; an automation's message that no
+   longer applies is ``skipped`` and its notifications wait for the morning too
+   (:mod:`shopcrm.automation_checks`);
 3. the text is filled for each customer (:mod:`shopcrm.message_text`), the channel's throttle is
    respected, and ``Channel.send_batch`` gets ``max_batch`` messages at a time;
 4. **record**: ``accepted`` -> ``sent``; ``rejected`` -> ``failed``; ``retry`` -> ``pending``
@@ -32,6 +34,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shopcrm import channel_settings
+from shopcrm.automation_checks import hold
 from shopcrm.bulk import update_by_key
 from shopcrm.channels import Channel, MessageEvent, OutgoingMessage, SendResult
 from shopcrm.config import Config
@@ -205,6 +208,19 @@ def _fill_texts(session: Session, shop_id: int, rows: Sequence[Claimed], policy:
     return filled
 
 
+def _hold(message: Claimed, until: dt.datetime | None, now: dt.datetime, outcome: Outcome,
+          updates: list[dict[str, Any]]) -> None:
+    """An automation's message :func:`~shopcrm.automation_checks.hold` stopped: skipped, or back
+    to ``pending`` until ``until``."""
+    if until is None:
+        outcome.skipped += 1
+        updates.append(_row(message, "skipped", now, skip_reason="no_longer_applies"))
+        return
+    outcome.deferred += 1
+    outcome.later(until)
+    updates.append(_row(message, "pending", now, send_after=until))
+
+
 def _send_group(config: Config, shop_id: int, channel_name: str, rows: list[Claimed], now: dt.datetime,
                 outcome: Outcome, redis: Any | None) -> list[dict[str, Any]]:
     """Send one shop's claimed rows of one channel; the rows to record."""
@@ -218,11 +234,14 @@ def _send_group(config: Config, shop_id: int, channel_name: str, rows: list[Clai
         policy = load_policy(session, shop_id)
         stopped = opted_out(session, shop_id, channel_name, {m.to for m in rows})
         quiet = shop_quiet_until(session, shop_id, now) if any(m.is_marketing for m in rows) else None
+        held = hold(session, shop_id, rows, now)  # automations: {id: None} no longer applies, {id: until} night
         keep = []
         for message in rows:
             if message.to in stopped:
                 outcome.skipped += 1
                 updates.append(_row(message, "skipped", now, skip_reason="opted_out"))
+            elif message.id in held:
+                _hold(message, held[message.id], now, outcome, updates)
             elif quiet is not None and message.is_marketing:
                 outcome.deferred += 1
                 outcome.later(quiet)

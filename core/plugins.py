@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = PROJECT_NAME
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "shopcrm.default_plugins.automations",
     "shopcrm.default_plugins.files",
     "shopcrm.default_plugins.menu",
     "shopcrm.default_plugins.receipts",

@@ -40,7 +40,7 @@ from shopcrm.sources import (
     OrderStatus,
     RowError,
 )
-from shopcrm.triggers import ScheduleEvent, Trigger, TriggerTarget
+from shopcrm.triggers import ReviewEvent, ScheduleEvent, Trigger, TriggerTarget
 from shopcrm.variables import RenderContext, TemplateVariable
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
@@ -51,7 +51,7 @@ HEADING = re.compile(r"^(?P<level>#{1,6}) (?P<title>.*?)[ \t]*$", re.MULTILINE)
 CONTRACTS: tuple[type, ...] = (
     DataSource, OrderRecord, OrderItemRecord, CustomerRecord, RowError, OrderStatus, OrderEvent,
     Segmenter, LabelInfo,
-    Trigger, TriggerTarget, ScheduleEvent,
+    Trigger, TriggerTarget, ScheduleEvent, ReviewEvent,
     Channel, OutgoingMessage, SendResult, SettingsField, MessageEvent,
     TemplateVariable, RenderContext,
 )

@@ -1,4 +1,5 @@
-"""Default plugin: template variables every shop has (shop, customer name, nick, order id)."""
+"""Default plugin: template variables every shop has: shop, customer name, nick and city, and for a
+message about an order its id, items, amount and refund."""
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
@@ -7,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from shopcrm import hookimpl
-from shopcrm.models import Customer, Order, Shop
+from shopcrm.models import Customer, Order, OrderItem, Shop
 from shopcrm.sql import in_ids
 from shopcrm.variables import RenderContext, TemplateVariable
 
@@ -74,6 +75,61 @@ class OrderId(TemplateVariable):
         return order.platform_order_id if order else ""
 
 
+ITEMS_LENGTH = 20
+"""Characters of item titles ``${items}`` gives at most, so that care messages stay one SMS."""
+
+
+class Items(TemplateVariable):
+    name = "items"
+    label = _l("What the order is (its first item, and how many in all)")
+    example = "加绒连帽卫衣等3件"
+
+    def value(self, ctx: RenderContext) -> str:
+        if ctx.order_id is None:
+            return ""
+        rows = ctx.session.execute(select(OrderItem.title, OrderItem.quantity).where(OrderItem.order_id == ctx.order_id)
+                                   .order_by(OrderItem.id)).all()
+        if not rows:
+            return ""
+        title = rows[0][0] if len(rows[0][0]) <= ITEMS_LENGTH else rows[0][0][:ITEMS_LENGTH - 1] + "…"
+        count = sum(max(1, quantity or 1) for _, quantity in rows)
+        return title if count == 1 else f"{title}等{count}件"
+
+
+class Amount(TemplateVariable):
+    name = "amount"
+    label = _l("Order amount in yuan (paid, else the total)")
+    example = "128.00"
+
+    def value(self, ctx: RenderContext) -> str:
+        order = ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+        if order is None:
+            return ""
+        return f"{order.paid_amount or order.total_amount:.2f}"
+
+
+class RefundAmount(TemplateVariable):
+    name = "refund_amount"
+    label = _l("Amount refunded on the order, in yuan")
+    example = "128.00"
+
+    def value(self, ctx: RenderContext) -> str:
+        order = ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+        if order is None:
+            return ""
+        return f"{order.refund_amount or order.paid_amount:.2f}"
+
+
+class City(TemplateVariable):
+    name = "city"
+    label = _l("Customer's city")
+    example = "杭州市"
+
+    def value(self, ctx: RenderContext) -> str:
+        customer = ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
+        return (customer.city or customer.province or "") if customer else ""
+
+
 @hookimpl
 def register_template_variables() -> Iterable[TemplateVariable]:
-    return [ShopName(), CustomerName(), Nickname(), OrderId()]
+    return [ShopName(), CustomerName(), Nickname(), City(), OrderId(), Items(), Amount(), RefundAmount()]

@@ -26,7 +26,8 @@ QUEUE_NAME = "shopcrm"
 JOB_TIMEOUT = 6 * 3600
 
 
-CORE_JOB_MODULES = ("shopcrm.jobs.core", "shopcrm.importing", "shopcrm.labels", "shopcrm.campaigns")
+CORE_JOB_MODULES = ("shopcrm.jobs.core", "shopcrm.importing", "shopcrm.labels", "shopcrm.campaigns",
+                    "shopcrm.automations")
 """Modules of the core that declare job kinds."""
 
 

@@ -100,8 +100,9 @@ def test_plugins_json_lists_default_plugins_with_their_hooks(config):
     assert plugins["default_menu"]["hooks"] == ["menu_items"]
     assert plugins["default_menu"]["source"] == "default"
     assert plugins["default_variables"]["registered"] == {
-        "template_variables": ["shop", "name", "nickname", "order_id"]
+        "template_variables": ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount"]
     }
+    assert plugins["default_automations"]["hooks"] == ["on_order_event"]
 
 
 def test_a_loose_plugin_appears_in_plugins_and_adds_its_command(config, tmp_path, monkeypatch):

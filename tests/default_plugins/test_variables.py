@@ -53,8 +53,8 @@ def render(variable: TemplateVariable, session: Session, shop_id: int,
                                         customer_id=customer_id, order_id=order_id))
 
 
-def test_the_default_variables_are_shop_name_nickname_and_order_id(variables):
-    assert list(variables) == ["shop", "name", "nickname", "order_id"]
+def test_the_default_variables_are_the_shop_the_customer_and_the_order(variables):
+    assert list(variables) == ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount"]
     for variable in variables.values():
         assert str(variable.label) and variable.example, f"{variable.name} needs a label and an example"
 
@@ -100,3 +100,29 @@ def test_order_id_is_the_platform_order_id_of_the_context_s_order(variables, ses
 def test_order_id_is_empty_when_the_message_is_not_about_an_order(variables, session, shop_data):
     assert render(variables["order_id"], session, shop_data["shop"], shop_data["full"]) == ""
     assert render(variables["order_id"], session, shop_data["shop"], shop_data["full"], 999_999) == ""
+
+
+def test_items_amount_and_refund_describe_the_context_s_order(variables, session, shop_data):
+    from shopcrm.models import OrderItem
+
+    session.add_all([OrderItem(order_id=shop_data["first_order"], title="加绒连帽卫衣（冬季款）超厚保暖男女同款宽松版", quantity=2),
+                     OrderItem(order_id=shop_data["first_order"], title="袜子", quantity=1),
+                     OrderItem(order_id=shop_data["second_order"], title="保温杯", quantity=1)])
+    session.commit()
+    shop, customer = shop_data["shop"], shop_data["full"]
+    first, second = shop_data["first_order"], shop_data["second_order"]
+    assert render(variables["items"], session, shop, customer, first) == "加绒连帽卫衣（冬季款）超厚保暖男女同款…等3件"
+    assert render(variables["items"], session, shop, customer, second) == "保温杯"
+    assert render(variables["amount"], session, shop, customer, first) == "99.00"
+    assert render(variables["refund_amount"], session, shop, customer, first) == "99.00"
+    for name in ("items", "amount", "refund_amount"):
+        assert render(variables[name], session, shop, customer) == ""
+
+
+def test_city_is_the_customer_s_city_else_province(variables, session, shop_data):
+    from sqlalchemy import update
+
+    session.execute(update(Customer).where(Customer.id == shop_data["full"]).values(province="浙江省", city=None))
+    session.commit()
+    assert render(variables["city"], session, shop_data["shop"], shop_data["full"]) == "浙江省"
+    assert render(variables["city"], session, shop_data["shop"]) == ""

@@ -1,8 +1,8 @@
 """ShopCRM lifecycle plugin: every customer's life stage as the label ``lifecycle``.
 
-Registers the ``lifecycle`` segmenter (segment rules use it as ``label.lifecycle``) and its
-pages at ``/plugins/lifecycle/``: the funnel with the movement between stages, and the
-settings.
+Registers the ``lifecycle`` segmenter (segment rules use it as ``label.lifecycle``), its
+pages at ``/plugins/lifecycle/`` (the funnel with the movement between stages, and the
+settings), and the care messages along an order's life as triggers (:mod:`shopcrm_lifecycle.triggers`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 
 from shopcrm import hookimpl
 from shopcrm.segments import Segmenter
+from shopcrm.triggers import Trigger
 from shopcrm_lifecycle.stages import LifecycleSegmenter
+from shopcrm_lifecycle.triggers import lifecycle_triggers
 
 if TYPE_CHECKING:
     from shopcrm.models import User
@@ -22,6 +24,11 @@ if TYPE_CHECKING:
 @hookimpl
 def register_segmenters() -> Iterable[Segmenter]:
     return [LifecycleSegmenter()]
+
+
+@hookimpl
+def register_triggers() -> Iterable[Trigger]:
+    return lifecycle_triggers()
 
 
 @hookimpl

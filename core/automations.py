@@ -1,0 +1,220 @@
+"""The automation engine: events in, care messages out through the outbox.
+
+:func:`fire` hands an event to every automation of its shop that is switched on and whose
+trigger listens to the event's kind, and writes the messages its targets get
+(:mod:`shopcrm.automation_messages`), due at the event's time plus the automation's delay.
+Order events come from every data path through ``on_order_event`` (the default plugin
+``default_automations``); ``review.created`` from whatever imports reviews; ``daily`` from the
+job :data:`DAILY_JOB`, run every day at :data:`DAILY_HOUR` o'clock shop time.
+
+Importing history never messages anyone: an event fires nothing when it is older than the
+automation's ``enabled_at`` (when it was switched on) or than its freshness window (option
+``fresh_hours``, default :data:`FRESHNESS`, 24 hours). Each message has the trigger's dedupe
+key, unique per automation, so a replayed event or a retried job adds nothing; and the trigger's
+``still_applies`` is asked again when the message is about to be sent
+(:mod:`shopcrm.automation_checks`), so an order paid meanwhile gets no payment reminder and an
+event that arrives late does not message about a state the order has left.
+
+A status change an import reports without the time it happened (a file without a shipping time
+column, say) is dated when it was imported; it may be months old, so it fires nothing
+(:func:`time_known`). Only the API's changes (source ``api``) count as happening when they arrive.
+
+Events cost little while nothing listens: an event older than a week is dropped without a query,
+and the shop's switched-on automations are read at most once a second per process
+(:data:`CACHE_SECONDS`; at once again after this process switched one).
+
+A new order first seen in a later status (created and paid in one go, say) raises one
+``order.created`` event: it counts as ``order.<status>`` too (:func:`event_kinds`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlalchemy import Connection, select
+
+from shopcrm.automation_messages import Written, write
+from shopcrm.automation_store import ENGINE_OPTIONS, MAX_FRESH_HOURS, generation, options_of
+from shopcrm.config import Config
+from shopcrm.db import get_engine, session_scope, utcnow
+from shopcrm.jobs import Progress, job
+from shopcrm.models import Automation, Order
+from shopcrm.registry import get_registry
+from shopcrm.schedule import daily
+from shopcrm.sources import OrderEvent, OrderStatus
+from shopcrm.triggers import ScheduleEvent, TriggerEvent
+
+log = logging.getLogger(__name__)
+
+FRESHNESS = dt.timedelta(hours=24)
+"""Events older than this fire nothing (an automation's ``fresh_hours`` option changes it)."""
+CACHE_SECONDS = 1.0
+"""How long the switched-on automations of a shop are read from memory: a switch made by another
+process is seen within this."""
+DAILY_JOB = "automations.daily"
+DAILY_HOUR = 10
+"""When ``daily`` triggers (birthdays, N days after a purchase) run, shop time."""
+
+
+@dataclass(slots=True)
+class Fired:
+    """What one event did: messages written per automation (by trigger name)."""
+
+    written: dict[str, Written] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> int:
+        return sum(w.pending for w in self.written.values())
+
+    @property
+    def skipped(self) -> int:
+        return sum(w.skipped for w in self.written.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: {"pending": w.pending, "skipped": w.skipped} for name, w in self.written.items()}
+
+
+def event_kinds(event: TriggerEvent) -> set[str]:
+    """The kinds an event counts as: its own, and for a new order first seen past payment, the
+    kind of its status as well (``order.created`` of a paid order is also ``order.paid``)."""
+    kinds = {event.kind}
+    if isinstance(event, OrderEvent) and event.kind == "order.created" and event.status != OrderStatus.PENDING_PAYMENT:
+        kinds.add(f"order.{event.status.value}")
+    return kinds
+
+
+LIVE_SOURCES = frozenset({"api"})
+"""Sources whose changes happen when they arrive, recorded time or not."""
+_STATUS_TIMES = {"paid": "paid_at", "shipped": "shipped_at", "signed": "signed_at", "completed": "signed_at",
+                 "closed": "closed_at", "refunded": "closed_at"}
+
+
+def time_known(conn: Connection, event: TriggerEvent) -> bool:
+    """Whether the event's time is the change's own: an imported status change whose order has no
+    time for that status was only dated by the import (see the module's docstring)."""
+    if not isinstance(event, OrderEvent) or event.source in LIVE_SOURCES:
+        return True
+    column = _STATUS_TIMES.get(event.kind.removeprefix("order."))
+    if column is None:
+        return True
+    return conn.execute(select(Order.__table__.c[column]).where(Order.__table__.c.id == event.order_id)).scalar() is not None
+
+
+def is_fresh(event: TriggerEvent, enabled_at: dt.datetime | None, options: Mapping[str, Any],
+             now: dt.datetime) -> bool:
+    """Whether ``event`` may fire an automation switched on at ``enabled_at``: not older than
+    that, and within its freshness window (option ``fresh_hours``; a ``daily`` event is now)."""
+    if enabled_at is None or event.occurred_at < enabled_at:
+        return False
+    hours = options.get("fresh_hours") or FRESHNESS.total_seconds() / 3600
+    return event.occurred_at >= now - dt.timedelta(hours=float(hours))
+
+
+def may_fire(event: TriggerEvent, now: dt.datetime | None = None) -> bool:
+    """``False`` for an event too old to fire any automation, whatever its options: history an
+    import replays is dropped here without a query."""
+    return event.occurred_at >= (now or utcnow()) - dt.timedelta(hours=MAX_FRESH_HOURS)
+
+
+_Row = tuple[int, str, dt.datetime | None, dict[str, Any] | None]
+_cache: dict[tuple[str, int], tuple[int, float, list[_Row]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _switched_on(config: Config, conn: Connection, shop_id: int) -> list[_Row]:
+    """``(id, trigger, enabled_at, options)`` of the shop's automations that are on, kept for
+    :data:`CACHE_SECONDS` (and until this process changes one): an import's thousands of events
+    read them once."""
+    key = (config.database_url, shop_id)
+    stamp, clock = generation(), time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp and cached[1] > clock:
+        return cached[2]
+    table = Automation.__table__
+    rows: list[_Row] = [tuple(row) for row in conn.execute(  # type: ignore[misc]
+        select(table.c.id, table.c.trigger, table.c.enabled_at, table.c.options)
+        .where(table.c.shop_id == shop_id, table.c.enabled.is_(True)).order_by(table.c.id))]
+    with _cache_lock:
+        _cache[key] = (stamp, clock + CACHE_SECONDS, rows)
+    return rows
+
+
+def listening(config: Config, event: TriggerEvent, now: dt.datetime) -> list[int]:
+    """Ids of the shop's automations that are on, listen to the event and for which it is fresh
+    and dated by the change itself (:func:`time_known`); reads only, no write transaction."""
+    kinds = event_kinds(event)
+    triggers = get_registry().triggers.items
+    with get_engine(config).connect() as conn:
+        found = []
+        for automation_id, name, enabled_at, saved in _switched_on(config, conn, event.shop_id):
+            trigger = triggers.get(name)
+            if trigger is not None and kinds & set(trigger.events):
+                if is_fresh(event, enabled_at, {**ENGINE_OPTIONS, **(saved or {})}, now):
+                    found.append(automation_id)
+        return found if found and time_known(conn, event) else []
+
+
+def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) -> Fired:
+    """Write the messages ``event`` gives rise to, then have them sent when due."""
+    now = now or utcnow()
+    fired = Fired()
+    if not may_fire(event, now):  # history: no query at all
+        return fired
+    ids = listening(config, event, now)
+    if not ids:
+        return fired
+    triggers = get_registry().triggers.items
+    with session_scope(config) as session:
+        for automation in session.scalars(select(Automation).where(Automation.id.in_(ids), Automation.enabled.is_(True))
+                                          .order_by(Automation.id)):
+            trigger = triggers.get(automation.trigger)
+            if trigger is None or not is_fresh(event, automation.enabled_at, options_of(trigger, automation), now):
+                continue  # changed by another process since it was cached
+            try:
+                targets = trigger.targets(session, event)
+                due = event.occurred_at + dt.timedelta(seconds=automation.delay_seconds)
+                with session.begin_nested():
+                    fired.written[trigger.name] = write(session, automation, trigger, targets, due, now)
+            except Exception:  # a plugin's trigger that fails costs its own messages, not the others'
+                log.exception("trigger %r failed on %s for shop %s", trigger.name, event.kind, event.shop_id)
+    _wake(config, fired, now)
+    return fired
+
+
+def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
+    """Have what was written sent: at once when it is due, else when it will be."""
+    from shopcrm.dispatch import kick, wake_at
+
+    moments = [w.send_after for w in fired.written.values() if w.pending and w.send_after is not None]
+    if not moments:
+        return
+    if min(moments) <= now:
+        kick(config, sum(w.pending for w in fired.written.values() if w.send_after and w.send_after <= now))
+    for moment in sorted({m for m in moments if m > now}):
+        wake_at(config, moment)
+
+
+def run_daily(config: Config, shop_id: int, now: dt.datetime | None = None) -> Fired:
+    """Fire the shop's ``daily`` triggers for today."""
+    now = now or utcnow()
+    return fire(config, ScheduleEvent("daily", shop_id, now), now)
+
+
+@job(DAILY_JOB, label="Daily care messages")
+def daily_job(progress: Progress, shop_id: int) -> dict[str, Any]:
+    """The shop's ``daily`` automations (birthdays, N days after a purchase ...); retried, it adds nothing."""
+    progress.update(done=0, total=1, message="daily care messages", force=True)
+    fired = run_daily(progress.config, shop_id)
+    progress.advance(message="done")
+    return fired.as_dict()
+
+
+daily(DAILY_JOB, hour=DAILY_HOUR)
+
+__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "is_fresh", "listening", "time_known",
+           "may_fire", "run_daily"]
