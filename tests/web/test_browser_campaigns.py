@@ -54,7 +54,7 @@ def test_an_operator_sends_a_campaign_and_reads_its_report(
     expect(page.locator("#audience-count")).to_have_attribute("data-count", str(CUSTOMERS))
 
     # 2. The message: an unknown variable is named while typing, then the preview and the cost.
-    page.get_by_label("发送通道").select_option(label="短信沙箱")
+    page.get_by_label("渠道").select_option(label="短信沙箱")
     text = page.get_by_label("短信内容", exact=True)
     text.fill("${name}您好，领取${coupon}")
     expect(page.locator("#message-error")).to_contain_text("未知变量：${coupon}")
