@@ -124,7 +124,7 @@ def profile_batch(cfg: Config, campaign_id: int, show: bool) -> dict[str, float]
         ids = session.scalars(select(Message.id).where(Message.campaign_id == campaign_id, Message.status == "sent")
                               .order_by(Message.id).limit(outbox.BATCH)).all()
         session.execute(update(Message).where(Message.id.in_(ids)).values(
-            status="pending", attempts=0, gateway_id=None, send_after=Message.created_at))
+            status="pending", attempts=0, gateway_id=None, text="", send_after=Message.created_at))
         session.execute(Submission.__table__.delete().where(Submission.message_id.in_(ids)))
     spent: dict[str, float] = defaultdict(float)
     originals: list[tuple[Any, str, Any]] = []

@@ -68,6 +68,23 @@ if not getattr(gateway, "_reliab_probe", False):
 '''
 
 
+RATE = '''
+"""Test: the channel's rate_per_second from RELIAB_RATE (channel_settings cannot store it yet)."""
+import os
+
+from shopcrm import channel_settings
+
+if not getattr(channel_settings, "_reliab_rate", False):
+    channel_settings._reliab_rate = True
+    _load = channel_settings.load
+
+    def load(session, config, channel_name, shop_id):
+        return {**_load(session, config, channel_name, shop_id), "rate_per_second": float(os.environ["RELIAB_RATE"])}
+
+    channel_settings.load = load
+'''
+
+
 class Probe:
     """The test's handle on the probe's log."""
 
@@ -76,6 +93,11 @@ class Probe:
         self.plugins.mkdir(parents=True, exist_ok=True)
         (self.plugins / "reliab_probe.py").write_text(PROBE)
         self.log = folder / "probe.log"
+
+    def throttle(self, rate: float) -> dict[str, str]:
+        """Add a plugin setting every channel's ``rate_per_second``; the environment it reads."""
+        (self.plugins / "reliab_rate.py").write_text(RATE)
+        return {"RELIAB_RATE": str(rate)}
 
     def env(self) -> dict[str, str]:
         return {"SHOPCRM_PLUGINS_DIR": str(self.plugins), "RELIAB_PROBE_LOG": str(self.log)}

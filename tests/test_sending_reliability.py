@@ -4,7 +4,8 @@ Redis, the real database, and the SMS sandbox as the gateway.
 * a worker SIGKILLed mid-campaign (with the work horse of its batch);
 * a gateway that answers some submissions with transient errors and some with timeouts;
 * Redis shut down without saving and started again mid-campaign;
-* a TD reply while the campaign's messages are still waiting.
+* a TD reply while the campaign's messages are still waiting;
+* a throttled batch that takes longer than its lease, with sweeps running beside it.
 
 Each run checks the sandbox's own table (``sms_mock_submission``): one held message per number,
 none missing, and the probe (:mod:`reliability_support`) saw no resend of a message the sandbox
@@ -305,3 +306,27 @@ def test_a_td_reply_skips_the_numbers_waiting_message(cfg: Config, workers: Work
         assert skipped == [(number, "opted_out")]
         assert session.scalar(select(func.count()).select_from(Submission).where(Submission.number == number)) == 0
         assert session.get(Campaign, campaign_id).status == "sent"
+
+
+def test_a_batch_outlasting_its_lease_is_not_taken_by_the_sweep(cfg: Config, workers: Workers, probe: Probe,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Throttled to 250 messages a second, a batch of 1,000 takes 4 s, four times its lease: the
+    worker extends the lease as it goes, so the sweeps beside it reconcile (and resend) nothing."""
+    for key, value in probe.throttle(250).items():
+        monkeypatch.setenv(key, value)
+    workers.env.update(probe.throttle(250), SHOPCRM_SEND_LEASE_SECONDS="1")
+    monkeypatch.setenv("SHOPCRM_SEND_LEASE_SECONDS", "1")
+    n = 1000
+    set_sandbox(cfg, limit_per_minute=0, limit_per_hour=0, limit_per_day=0)
+    campaign_id = start_campaign(cfg, shop_with_customers(cfg, n))
+    worker = workers.start()
+    started = time.monotonic()
+    reconciled = 0
+    while worker.poll() is None:
+        reconciled += dispatch.sweep(load_config())["reconciled"]
+        time.sleep(0.3)
+    assert worker.returncode == 0, workers.tail()
+    assert time.monotonic() - started > 3, "the throttle did not hold the batch back"
+    dispatch.sweep(load_config())
+    assert (reconciled, probe.ids("query")) == (0, [])
+    assert_exactly_once(cfg, campaign_id, probe, n)
