@@ -215,6 +215,11 @@ def run(args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
         write_s = time.perf_counter() - started
         pending = begun.get("pending", 0)
         jobs = send_queue.count
+        if args.write_only:
+            send_queue.empty()
+            dispose_engines()
+            return {"benchmark": "campaign.dispatch", "backend": shop.backend, "recipients": args.recipients,
+                    "pending": pending, "write_s": round(write_s, 3), "jobs": jobs, "cached_shop": shop.cached}
         settle(shop.engine)
 
         ours_wall_s, ours_s = run_workers(args.workers, env, logs, "worker", send_queue)
@@ -253,6 +258,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="the channel's rate_per_second (0: no limit)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="cProfile the profiled batch (stderr)")
+    parser.add_argument("--write-only", action="store_true", help="time writing the outbox only (no sending)")
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:

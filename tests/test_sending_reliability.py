@@ -103,6 +103,13 @@ def assert_exactly_once(config: Config, campaign_id: int, probe: Probe, recipien
     assert sum(per_number.values()) == by_status.get("sent", 0) + by_status.get("delivered", 0)
     assert mismatched_gateway_ids(config, campaign_id) == 0
     assert probe.ids("resend") == [], "the outbox resent messages the gateway already had"
+    from shopcrm.campaign_report import report
+
+    with session_scope(config) as session:
+        figures = report(session, config, session.get(Campaign, campaign_id))
+    assert (figures["target"], figures["pending"]) == (recipients, 0)
+    assert figures["sent"] == sum(per_number.values())
+    assert figures["billed_parts"] >= figures["sent"]
     return by_status
 
 
@@ -145,6 +152,8 @@ def _next_due(config: Config, campaign_id: int, shift: float) -> float:
 
 def test_a_worker_killed_mid_campaign_loses_and_doubles_nothing(cfg: Config, workers: Workers,
                                                                 probe: Probe) -> None:
+    from shopcrm_sms_mock.models import Submission
+
     n = 20_000
     set_sandbox(cfg, limit_per_minute=0, limit_per_hour=0, limit_per_day=0)
     shop_id = shop_with_customers(cfg, n)
@@ -161,6 +170,10 @@ def test_a_worker_killed_mid_campaign_loses_and_doubles_nothing(cfg: Config, wor
     workers.wait()
     abandoned = counts(cfg, campaign_id).get("sending", 0)
     assert abandoned > 0, "the killed worker held no claimed rows: the kill came between batches"
+    with session_scope(cfg) as session:  # of those, the ones the gateway got before the kill
+        abandoned_held = session.scalar(select(func.count()).select_from(Message).where(
+            Message.campaign_id == campaign_id, Message.status == "sending",
+            Message.id.in_(select(Submission.message_id))))
 
     sweeps = settle(cfg, workers, campaign_id, workers.env)
     by_status = assert_exactly_once(cfg, campaign_id, probe, n)
@@ -168,7 +181,8 @@ def test_a_worker_killed_mid_campaign_loses_and_doubles_nothing(cfg: Config, wor
     assert probe.ids("query"), "abandoned rows were not asked about"
     with session_scope(cfg) as session:
         assert session.scalar(select(func.max(Message.attempts)).where(Message.campaign_id == campaign_id)) == 1
-    print(f"killed at {at_kill}/{n} held; {abandoned} rows abandoned; {sweeps} sweep(s)")
+    print(f"killed at {at_kill}/{n} held; {abandoned} rows abandoned, {abandoned_held} of them held by the "
+          f"gateway; {sweeps} sweep(s)")
 
 
 def test_transient_errors_and_timeouts_are_retried_or_reconciled_never_doubled(
