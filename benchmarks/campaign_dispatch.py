@@ -24,9 +24,7 @@ switched off and the sandbox answers everything at once, without failures or bus
   2 to 4 s on an idle machine, more on a busy one);
 * ``--rate R`` sets the channel's ``rate_per_second`` (the throttle shared by the workers in
   Redis) and reports ``achieved_rate`` (from the sandbox's submission times) and its
-  ``rate_deviation`` (target within 5 %). ``shopcrm.channel_settings`` has no ``save`` yet and its
-  ``load`` reads no stored setting, so the rate reaches the workers through a loose plugin
-  (``SHOPCRM_PLUGINS_DIR``) wrapping ``load``;
+  ``rate_deviation`` (target within 5 %);
 * ``profile``: one batch of ``BATCH`` messages sent again in this process, with the seconds spent
   in each step (claim, opt-outs, text filling, the channel's ``send_batch``, record) and, with
   ``--profile``, cProfile's top functions on stderr.
@@ -49,7 +47,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from demo_shop import demo_shop, settle
-from shopcrm import campaigns, outbox, sending_policy
+from shopcrm import campaigns, channel_settings, outbox, sending_policy
 from shopcrm.config import Config, load_config
 from shopcrm.db import dispose_engines, session_scope
 from shopcrm.dispatch import SEND_QUEUE
@@ -57,24 +55,6 @@ from shopcrm.models import Message
 
 SHOPCRM = os.path.join(os.path.dirname(sys.executable), "shopcrm")
 EVERYONE = {"all": [{"field": "order_count", "op": ">=", "value": 0}]}
-RATE_PLUGIN = '''
-"""Benchmark: the channel's rate_per_second from SHOPCRM_BENCH_RATE (channel_settings cannot store it yet)."""
-import os
-
-from shopcrm import channel_settings
-
-if not getattr(channel_settings, "_bench_rate", False):
-    channel_settings._bench_rate = True
-    _load = channel_settings.load
-
-    def load(session, config, channel_name, shop_id):
-        return {**_load(session, config, channel_name, shop_id),
-                "rate_per_second": float(os.environ["SHOPCRM_BENCH_RATE"])}
-
-    channel_settings.load = load
-'''
-
-
 def run_workers(count: int, env: dict[str, str], logs: Path, name: str, queue: Any) -> tuple[float, float]:
     """Start ``count`` burst workers at once on ``queue``'s jobs; ``(wall, span)`` seconds: from
     the start to the last worker exiting, and from the first job taken (the queue shrinking,
@@ -195,15 +175,15 @@ def run(args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
         logs = Path(shop.folder) / "logs"
         logs.mkdir()
         if args.rate:
-            plugins = Path(shop.folder) / "plugins"
-            plugins.mkdir()
-            (plugins / "bench_rate.py").write_text(RATE_PLUGIN)
-            env.update(SHOPCRM_PLUGINS_DIR=str(plugins), SHOPCRM_BENCH_RATE=str(args.rate))
             Redis.from_url(redis_url).delete(f"shopcrm:throttle:sms_mock:{shop.shop_id}")
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "SHOPCRM_INSTANCE", "REDIS_URL")})
         cfg = load_config()
         with session_scope(cfg) as session:
             sending_policy.save(session, shop.shop_id, {"quiet_start": 0, "quiet_end": 0})
+            errors = channel_settings.save(session, cfg, "sms_mock", shop.shop_id,
+                                           {"rate_per_second": str(int(args.rate))})
+            if errors:
+                raise SystemExit(f"--rate: {errors}")
             behaviour.save(session, behaviour.parse({"delay_seconds": 3600, "limit_per_minute": 0,
                                                      "limit_per_hour": 0, "limit_per_day": 0}))
             campaign_id = campaigns.create(session, shop.shop_id, "bench", "sms_mock", "你好${nickname}，新品上架",
@@ -255,7 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rate", type=float, default=0.0, help="the channel's rate_per_second (0: no limit)")
+    parser.add_argument("--rate", type=int, default=0, help="the channel's rate_per_second (0: no limit)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="cProfile the profiled batch (stderr)")
     parser.add_argument("--write-only", action="store_true", help="time writing the outbox only (no sending)")

@@ -4,11 +4,12 @@
   valid number of its own, and switches quiet hours off so the tests do not depend on the clock;
 * :class:`Workers` starts ``shopcrm worker`` processes, each in a process group of its own so a
   test can SIGKILL a worker together with the work horse RQ forked for the job in hand;
-* the *probe* is a loose plugin (``SHOPCRM_PLUGINS_DIR``) that watches the SMS sandbox from
-  inside every process: it logs each OutId the outbox asks about (``query``) and each
-  submission of an OutId the sandbox already holds (``resend``). The sandbox answers such a
-  resend as it did the first time and keeps no count of it, so without the probe a blind resend,
-  which a real gateway would deliver twice, would leave no trace.
+* the *probe* is a loose plugin (``SHOPCRM_PLUGINS_DIR``) that logs, from inside every process,
+  each OutId the outbox asks the SMS sandbox about (``query``), so a test can tell that rows
+  were reconciled rather than sent again; in a worker started with ``RELIAB_SLOW_SECONDS`` it
+  logs each chunk the sandbox took (``chunk``) and then waits, so a test can kill that worker
+  right after a chunk, while its batch is surely claimed and not yet recorded. (The sandbox counts a submission of an OutId it
+  already holds, a duplicate a real gateway would deliver twice, in ``resends``.)
 """
 from __future__ import annotations
 
@@ -33,13 +34,12 @@ EVERYONE = {"all": [{"field": "order_count", "op": ">=", "value": 0}]}
 TERMINAL = ("sent", "delivered", "failed", "skipped")
 
 PROBE = '''
-"""Test probe: logs the sandbox's queries and resends of OutIds it already holds."""
+"""Test probe: logs the OutIds the sandbox is asked about; with RELIAB_SLOW_SECONDS, logs each
+chunk handed to the sandbox and then waits that long (a slow gateway), still inside the batch."""
 import os
+import time
 
-from sqlalchemy import select
-
-from shopcrm_sms_mock import channel, gateway
-from shopcrm_sms_mock.models import DROPPED, Submission
+from shopcrm_sms_mock import channel
 
 
 def _log(kind, ids):
@@ -48,40 +48,25 @@ def _log(kind, ids):
             log.write("".join(f"{kind} {i}\\n" for i in ids))
 
 
-if not getattr(gateway, "_reliab_probe", False):
-    gateway._reliab_probe = True
-    _submit = gateway.submit
+if not getattr(channel, "_reliab_probe", False):
+    channel._reliab_probe = True
     _query = channel.MockSmsChannel.query
-
-    def submit(session, messages, behaviour, now):
-        held = session.scalars(select(Submission.message_id).where(
-            Submission.message_id.in_([m.id for m in messages]), Submission.status != DROPPED)).all()
-        _log("resend", held)
-        return _submit(session, messages, behaviour, now)
+    _send = channel.MockSmsChannel.send_batch
 
     def query(self, messages, settings):
         _log("query", [m.id for m in messages])
         return _query(self, messages, settings)
 
-    gateway.submit = submit
+    def send_batch(self, messages, settings):
+        results = _send(self, messages, settings)
+        slow = float(os.environ.get("RELIAB_SLOW_SECONDS") or 0)
+        if slow:
+            _log("chunk", [len(messages)])
+            time.sleep(slow)
+        return results
+
     channel.MockSmsChannel.query = query
-'''
-
-
-RATE = '''
-"""Test: the channel's rate_per_second from RELIAB_RATE (channel_settings cannot store it yet)."""
-import os
-
-from shopcrm import channel_settings
-
-if not getattr(channel_settings, "_reliab_rate", False):
-    channel_settings._reliab_rate = True
-    _load = channel_settings.load
-
-    def load(session, config, channel_name, shop_id):
-        return {**_load(session, config, channel_name, shop_id), "rate_per_second": float(os.environ["RELIAB_RATE"])}
-
-    channel_settings.load = load
+    channel.MockSmsChannel.send_batch = send_batch
 '''
 
 
@@ -93,11 +78,6 @@ class Probe:
         self.plugins.mkdir(parents=True, exist_ok=True)
         (self.plugins / "reliab_probe.py").write_text(PROBE)
         self.log = folder / "probe.log"
-
-    def throttle(self, rate: float) -> dict[str, str]:
-        """Add a plugin setting every channel's ``rate_per_second``; the environment it reads."""
-        (self.plugins / "reliab_rate.py").write_text(RATE)
-        return {"RELIAB_RATE": str(rate)}
 
     def env(self) -> dict[str, str]:
         return {"SHOPCRM_PLUGINS_DIR": str(self.plugins), "RELIAB_PROBE_LOG": str(self.log)}
@@ -264,6 +244,25 @@ def held_per_number(config: Config, campaign_id: int) -> dict[str, int]:
         numbers = session.scalars(select(Message.to).where(Message.campaign_id == campaign_id,
                                                            Message.skip_reason.is_(None))).all()
     return {number: held.get(number, 0) for number in numbers} | {n: c for n, c in held.items()}
+
+
+def resends(config: Config, campaign_id: int) -> int:
+    """Submissions of the campaign's OutIds the sandbox already held (duplicate sends)."""
+    from shopcrm_sms_mock.models import Submission
+
+    with session_scope(config) as session:
+        return int(session.scalar(select(func.coalesce(func.sum(Submission.resends), 0)).select_from(Submission)
+                                  .join(Message, Message.id == Submission.message_id)
+                                  .where(Message.campaign_id == campaign_id)) or 0)
+
+
+def set_rate(config: Config, shop_id: int, rate: int) -> None:
+    """The sandbox channel's ``rate_per_second`` for the shop (the throttle every worker shares)."""
+    from shopcrm import channel_settings
+
+    with session_scope(config) as session:
+        errors = channel_settings.save(session, config, "sms_mock", shop_id, {"rate_per_second": str(rate)})
+        assert not errors, errors
 
 
 def mismatched_gateway_ids(config: Config, campaign_id: int) -> int:
