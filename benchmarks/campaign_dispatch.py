@@ -25,6 +25,8 @@ switched off and the sandbox answers everything at once, without failures or bus
 * ``--rate R`` sets the channel's ``rate_per_second`` (the throttle shared by the workers in
   Redis) and reports ``achieved_rate`` (from the sandbox's submission times) and its
   ``rate_deviation`` (target within 5 %);
+* ``campaign_status_after``: the campaign's status once the workers are done (``sent``, or
+  ``sending`` when finishing it is left to the sweep);
 * ``profile``: one batch of ``BATCH`` messages sent again in this process, with the seconds spent
   in each step (claim, opt-outs, text filling, the channel's ``send_batch``, record) and, with
   ``--profile``, cProfile's top functions on stderr.
@@ -51,7 +53,7 @@ from shopcrm import campaigns, channel_settings, outbox, sending_policy
 from shopcrm.config import Config, load_config
 from shopcrm.db import dispose_engines, session_scope
 from shopcrm.dispatch import SEND_QUEUE
-from shopcrm.models import Message
+from shopcrm.models import Campaign, Message
 
 SHOPCRM = os.path.join(os.path.dirname(sys.executable), "shopcrm")
 EVERYONE = {"all": [{"field": "order_count", "op": ">=", "value": 0}]}
@@ -205,6 +207,7 @@ def run(args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
         ours_wall_s, ours_s = run_workers(args.workers, env, logs, "worker", send_queue)
         with session_scope(cfg) as session:
             counts = campaigns.status_counts(session, campaign_id)
+            status_after = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
         if counts.get("sent", 0) != pending or counts.get("pending") or counts.get("sending"):
             raise SystemExit(f"dispatch left {counts} (expected {pending} sent); see {logs}")
         rate = achieved_rate(cfg, MockSmsChannel.max_batch) if args.rate else None
@@ -223,7 +226,7 @@ def run(args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
         "ratio": round(ours_s / baseline_s, 2), "msgs_per_s": round(pending / ours_s),
         "ours_wall_s": round(ours_wall_s, 3), "baseline_wall_s": round(baseline_wall_s, 3),
         "wall_ratio": round(ours_wall_s / baseline_wall_s, 2), "wall_msgs_per_s": round(pending / ours_wall_s),
-        "profile": profile, "cached_shop": shop.cached,
+        "profile": profile, "campaign_status_after": status_after, "cached_shop": shop.cached,
     }
     if args.rate:
         result.update(rate=args.rate, achieved_rate=round(rate, 1) if rate else None,
