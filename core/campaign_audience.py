@@ -73,17 +73,27 @@ def bucket_of(campaign_id: int, customer_id: int) -> int:
     return x % HASH_RANGE
 
 
-def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> Any:
-    """The SQL expression giving a customer's reason to be left out, or NULL to message them."""
+def recent_marketing(shop_id: int, policy: SendingPolicy, now: dt.datetime) -> Any:
+    """Per customer of the shop, marketing messages queued or sent within the frequency window
+    (``in_window``) and sent within the low-responder window (``in_90_days``): one grouped pass
+    over the recent outbox, joined to the customers, rather than a look-up per customer."""
+    m = aliased(Message)
+    window = now - dt.timedelta(days=policy.frequency_days)
+    ninety = now - dt.timedelta(days=LOW_RESPONDER_DAYS)
+    return (select(m.customer_id.label("customer_id"),
+                   func.count().filter(and_(m.status.in_(QUEUED_OR_SENT), m.created_at >= window))
+                   .label("in_window"),
+                   func.count().filter(and_(m.status.in_(SENT), m.created_at >= ninety)).label("in_90_days"))
+            .where(m.shop_id == shop_id, m.is_marketing.is_(True), m.customer_id.is_not(None),
+                   m.created_at >= min(window, ninety))
+            .group_by(m.customer_id)
+            .subquery("recent"))
+
+
+def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime, recent: Any) -> Any:
+    """The SQL expression giving a customer's reason to be left out, or NULL to message them;
+    ``recent`` is :func:`recent_marketing` joined to the customers."""
     c = Customer
-    earlier = aliased(Message)
-
-    def marketing_since(days: int, statuses: tuple[str, ...] = SENT) -> Any:
-        return (select(func.count()).select_from(earlier)
-                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(statuses),
-                       earlier.created_at >= now - dt.timedelta(days=days))
-                .scalar_subquery())
-
     whens: list[tuple[Any, str]] = [
         (or_(c.mobile.is_(None), c.sms_reachable.is_(False)), "invalid_number"),
         (exists().where(OptOut.shop_id == c.shop_id, OptOut.channel == campaign.channel,
@@ -94,11 +104,10 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
     if policy.low_responders:
         quiet_buyer = or_(c.last_order_at.is_(None),
                           c.last_order_at < now - dt.timedelta(days=LOW_RESPONDER_DAYS))
-        whens.append((and_(quiet_buyer, marketing_since(LOW_RESPONDER_DAYS) >= policy.low_responder_messages),
+        whens.append((and_(quiet_buyer, func.coalesce(recent.c.in_90_days, 0) >= policy.low_responder_messages),
                       "low_responder"))
     if policy.frequency_cap > 0:
-        whens.append((marketing_since(policy.frequency_days, QUEUED_OR_SENT) >= policy.frequency_cap,
-                      "frequency_cap"))
+        whens.append((func.coalesce(recent.c.in_window, 0) >= policy.frequency_cap, "frequency_cap"))
     if campaign.control_share > 0:
         cut = int(round(campaign.control_share * HASH_RANGE))
         whens.append((holdout_bucket(campaign.id, c.id) < cut, "control_group"))
@@ -107,24 +116,26 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
 
 def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: SendingPolicy,
                      now: dt.datetime, send_after: dt.datetime) -> None:
-    """Write the campaign's outbox rows (a second call adds nothing)."""
+    """Write the campaign's outbox rows (a second call adds nothing).
+
+    Every row goes in ``pending`` with its skip reason, computed once per customer; the rows
+    with a reason then become ``skipped`` in one update (an expression used twice in one
+    ``SELECT`` may be evaluated twice)."""
     c = Customer
-    chosen = (select(c.id.label("customer_id"), c.shop_id.label("shop_id"),
-                     func.coalesce(c.mobile, "").label("to"),
-                     skip_reason(campaign, policy, now).label("reason"))
-              .where(c.shop_id == campaign.shop_id, compile_rules(rules, known_segmenters()))
-              .subquery())
-    rows = select(
-        chosen.c.shop_id, chosen.c.customer_id, literal(campaign.id), literal(campaign.channel), chosen.c.to,
-        literal(""), literal(True),
-        case((chosen.c.reason.is_(None), "pending"), else_="skipped"), chosen.c.reason,
-        literal(0), literal(0), literal(send_after), literal(now), literal(now),
-    ).where(chosen.c.customer_id.is_not(None))  # a WHERE, or SQLite reads ON CONFLICT as a join
+    recent = recent_marketing(campaign.shop_id, policy, now)
+    rows = (select(c.shop_id, c.id, literal(campaign.id), literal(campaign.channel),
+                   func.coalesce(c.mobile, ""), literal(""), literal(True), literal("pending"),
+                   skip_reason(campaign, policy, now, recent),
+                   literal(0), literal(0), literal(send_after), literal(now), literal(now))
+            .select_from(c.__table__.outerjoin(recent, recent.c.customer_id == c.id))
+            .where(c.shop_id == campaign.shop_id, compile_rules(rules, known_segmenters())))
     table = Message.__table__
     columns = ["shop_id", "customer_id", "campaign_id", "channel", "to", "text", "is_marketing", "status",
                "skip_reason", "parts", "attempts", "send_after", "created_at", "updated_at"]
     dialect = session.get_bind().dialect.name
     session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
+    session.execute(update(table).where(table.c.campaign_id == campaign.id, table.c.status == "pending",
+                                        table.c.skip_reason.is_not(None)).values(status="skipped"))
     skip_duplicate_numbers(session, campaign.id)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from shopcrm.config import Config, load_config
 from shopcrm.db import session_scope, utcnow
-from shopcrm.outbox import BATCH, Outcome, pending_count, reconcile, send_due
+from shopcrm.outbox import BATCH, Outcome, anything_due, pending_count, reconcile, send_due
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ def after(config: Config, outcome: Outcome, limit: int) -> None:
     dry, campaigns with nothing left marked sent."""
     if outcome.wake_at is not None:
         wake_at(config, outcome.wake_at)
-    if outcome.claimed < limit:
+    if outcome.claimed < limit or (outcome.campaigns and not anything_due(config)):
+        # The outbox ran dry, or this full batch was the last one due: another worker's batch,
+        # finished earlier, may have left its campaign for this one to mark sent.
         from shopcrm.campaigns import finish_done
 
         finish_done(config, outcome.campaigns or None)

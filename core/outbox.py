@@ -383,10 +383,17 @@ def pending_count(session: Session, now: dt.datetime) -> int:
                               .where(_table.c.status == "pending", _table.c.send_after <= now)) or 0)
 
 
+def anything_due(config: Config, now: dt.datetime | None = None) -> bool:
+    """Whether any pending row is due (the first entry of the claim index answers it)."""
+    with session_scope(config) as session:
+        return session.scalar(select(_table.c.id).where(_table.c.status == "pending",
+                                                        _table.c.send_after <= (now or utcnow())).limit(1)) is not None
+
+
 def next_due(session: Session) -> dt.datetime | None:
     """The earliest ``send_after`` of a pending row (deferred ones included)."""
     return session.scalar(select(func.min(_table.c.send_after)).where(_table.c.status == "pending"))
 
 
-__all__ = ["BATCH", "Claimed", "LEASE", "MAX_ATTEMPTS", "Outcome", "apply_receipt", "backoff", "claim",
+__all__ = ["BATCH", "Claimed", "LEASE", "MAX_ATTEMPTS", "Outcome", "anything_due", "apply_receipt", "backoff", "claim",
            "lease", "next_due", "pending_count", "reconcile", "record", "send_due"]

@@ -121,3 +121,14 @@ def test_without_redis_a_thread_of_the_server_sends(config: Config, scripted: Sc
     finally:
         dispatch.stop_local_dispatchers()
     assert not dispatcher._thread.is_alive()
+
+
+def test_a_full_last_batch_marks_its_campaign_sent(config: Config, scripted: ScriptedChannel,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox, "BATCH", 4)
+    campaign_id = started(config, 4)  # exactly one full batch: no partial batch will come
+    outcome = outbox.send_due(config, limit=4)
+    assert outcome.claimed == 4
+    dispatch.after(config, outcome, 4)
+    with session_scope(config) as session:
+        assert session.get(Campaign, campaign_id).status == "sent"
