@@ -19,6 +19,7 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
         (_("Customers"), url_for("customers.index")),
         (_("Segments"), url_for("segments.index")),
         (_("Templates"), url_for("message_templates.index")),
+        (_("Automations"), url_for("automations.index")),
         (_("Orders"), url_for("orders.index")),
     ]
     items.append((_("Import"), url_for("imports.index")) if user.can("operator")

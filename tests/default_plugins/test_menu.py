@@ -21,6 +21,7 @@ DASHBOARD = ("Dashboard", "dashboard.index")
 CUSTOMERS = ("Customers", "customers.index")
 SEGMENTS = ("Segments", "segments.index")
 TEMPLATES = ("Templates", "message_templates.index")
+AUTOMATIONS = ("Automations", "automations.index")
 ORDERS = ("Orders", "orders.index")
 IMPORT = ("Import", "imports.index")
 IMPORT_HISTORY = ("Import history", "imports.history")
@@ -30,7 +31,8 @@ def minimal_app() -> Flask:
     """A stand-in with the endpoints the default menu links to, and Flask-Babel."""
     app = Flask("shopcrm_menu_test")
     Babel(app)
-    for label, endpoint in [DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, ORDERS, IMPORT, IMPORT_HISTORY,
+    for label, endpoint in [DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, AUTOMATIONS, ORDERS, IMPORT,
+                            IMPORT_HISTORY,
                             *ADMIN_PAGES]:
         app.add_url_rule(f"/{endpoint.replace('.', '/')}", endpoint=endpoint, view_func=lambda: "")
     return app
@@ -65,15 +67,16 @@ def expected(*pages: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def test_admin_sees_dashboard_import_plugins_users_settings_channels_and_api_tokens(request_context):
-    assert menu_for("admin") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, ORDERS, IMPORT, *ADMIN_PAGES)
+    assert menu_for("admin") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, AUTOMATIONS, ORDERS, IMPORT,
+                                         *ADMIN_PAGES)
 
 
 def test_operators_see_the_dashboard_templates_and_the_import_page(request_context):
-    assert menu_for("operator") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, ORDERS, IMPORT)
+    assert menu_for("operator") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, AUTOMATIONS, ORDERS, IMPORT)
 
 
 def test_viewers_see_the_dashboard_templates_and_the_import_history(request_context):
-    assert menu_for("viewer") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, ORDERS, IMPORT_HISTORY)
+    assert menu_for("viewer") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, TEMPLATES, AUTOMATIONS, ORDERS, IMPORT_HISTORY)
 
 
 def test_the_menu_hook_runs_as_the_core_calls_it(request_context):
@@ -81,5 +84,5 @@ def test_the_menu_hook_runs_as_the_core_calls_it(request_context):
     results = dict(call_each("menu_items", user=User(username="boss", role="admin")))
     assert "default_menu" in results, "default_menu's menu_items failed or is not registered"
     assert [str(label) for label, _ in results["default_menu"]] == [
-        "Dashboard", "Customers", "Segments", "Templates", "Orders", "Import", "Plugins", "Users", "Settings",
-        "Channels", "API tokens"]
+        "Dashboard", "Customers", "Segments", "Templates", "Automations", "Orders", "Import", "Plugins", "Users",
+        "Settings", "Channels", "API tokens"]
