@@ -44,9 +44,9 @@ class AutomationForm:
 
     @classmethod
     def from_state(cls, current: AutomationState) -> "AutomationForm":
-        """The form as saved (the trigger's defaults for one never switched on)."""
-        channels = get_registry().channels.items
-        return cls(delay=format_duration(current.delay), channel=current.channel or next(iter(channels), ""),
+        """The form as saved (the trigger's defaults for one never switched on, whose channel
+        is left for the operator to choose: no gateway is picked for them)."""
+        return cls(delay=format_duration(current.delay), channel=current.channel or "",
                    template_text=current.template_text, night=str(current.options.get("night", "defer")),
                    options={name: _shown(current.options.get(name, default))
                             for name, default in own_options(current.trigger).items()})
@@ -58,6 +58,11 @@ class AutomationForm:
                    night=(posted.get("night") or "").strip(),
                    options={name: (posted.get(OPTION_PREFIX + name) or "").strip()
                             for name in own_options(current.trigger)})
+
+    @property
+    def fields(self) -> list[str]:
+        """The names of the fields the form shows (an error about another goes above them)."""
+        return ["delay", "channel", "template_text", "night", *(OPTION_PREFIX + name for name in self.options)]
 
     def settings(self, trigger: str) -> AutomationSettings | None:
         """The settings to save, or ``None`` with :attr:`errors` filled."""

@@ -201,6 +201,7 @@ def test_the_detail_page_has_the_variables_and_the_default_template(viewer_clien
     for name in get_registry().template_variables.items:
         assert 'data-insert="${' + name + '}"' in page
     assert 'name="delay" value="30m"' in page
+    assert '<option value="" selected>' in page  # no gateway is picked for an automation never set up
     assert 'id="preview-example"' in page
 
 

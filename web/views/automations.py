@@ -108,9 +108,10 @@ def save(name: str) -> ResponseReturnValue:
         return _detail(current, form, status=422)
     try:
         made = switch_on(db(), shop.id, name, settings, actor=_actor(), ip=request.remote_addr)
-    except AutomationError as exc:  # a rule of the store's the form does not know of
+    except AutomationError as exc:  # a rule of the store's the form does not check itself
         db().rollback()
-        form.errors[str(exc).partition(":")[0]] = str(exc)
+        field = str(exc).partition(":")[0]
+        form.errors[field] = _("This setting cannot be saved: %(error)s", error=str(exc))
         return _detail(_state_or_404(shop.id, name), form, status=422)
     db().commit()
     message = (_("%(name)s saved.", name=made.label) if current.enabled
