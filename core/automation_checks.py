@@ -5,9 +5,9 @@ The outbox (:func:`shopcrm.outbox.send_due`) asks :func:`hold` about every claim
 * **still applies**: the trigger's ``still_applies(session, target)`` is asked again, the
   target rebuilt from the row (customer and order). A message that no longer applies (the
   order was paid meanwhile, it has been signed already ...) ends ``skipped`` as
-  ``no_longer_applies``; so does the message of an automation or trigger that is gone. A trigger
-  that raises is logged and its message is not sent: a care message wrongly sent cannot be
-  taken back.
+  ``no_longer_applies``; so does the message of an automation switched off, or whose trigger is
+  gone (its plugin removed). A trigger that raises is logged and its message is not sent: a care
+  message wrongly sent cannot be taken back.
 * **night**: an automation's notifications are held in the shop's quiet hours until they end,
   unless its option ``night`` is ``send``. (Marketing, automations' included, is always held:
   the outbox does that for every marketing message.)
@@ -69,7 +69,7 @@ def hold(session: Session, shop_id: int, rows: Sequence[Any], now: dt.datetime) 
     held: dict[int, dt.datetime | None] = {}
     for message_id, automation_id, customer_id, order_id in found:
         automation = automations.get(automation_id)
-        trigger = triggers.get(automation.trigger) if automation is not None else None
+        trigger = triggers.get(automation.trigger) if automation is not None and automation.enabled else None
         if trigger is None or not _applies(session, trigger, TriggerTarget(customer_id or 0, order_id)):
             held[message_id] = None
         elif (quiet is not None and not candidates[message_id].is_marketing

@@ -38,7 +38,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection, select
 
 from shopcrm.automation_messages import Written, write
-from shopcrm.automation_store import ENGINE_OPTIONS, MAX_FRESH_HOURS, generation
+from shopcrm.automation_store import ENGINE_OPTIONS, MAX_FRESH_HOURS, generation, options_of
 from shopcrm.config import Config
 from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.jobs import Progress, job
@@ -170,8 +170,11 @@ def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) ->
         return fired
     triggers = get_registry().triggers.items
     with session_scope(config) as session:
-        for automation in session.scalars(select(Automation).where(Automation.id.in_(ids)).order_by(Automation.id)):
-            trigger = triggers[automation.trigger]
+        for automation in session.scalars(select(Automation).where(Automation.id.in_(ids), Automation.enabled.is_(True))
+                                          .order_by(Automation.id)):
+            trigger = triggers.get(automation.trigger)
+            if trigger is None or not is_fresh(event, automation.enabled_at, options_of(trigger, automation), now):
+                continue  # changed by another process since it was cached
             try:
                 targets = trigger.targets(session, event)
                 due = event.occurred_at + dt.timedelta(seconds=automation.delay_seconds)

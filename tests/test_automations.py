@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, update
 
 from shopcrm import outbox, sending_policy
@@ -239,7 +240,9 @@ def test_a_failing_trigger_costs_only_its_own_messages(config: Config, monkeypat
     assert [m.dedupe_key for m in messages(config)] == [f"order:{messages(config)[0].order_id}"]
 
 
-def test_a_message_whose_automation_trigger_is_gone_is_not_sent(config: Config) -> None:
+@pytest.mark.parametrize("change", [{"trigger": "uninstalled_plugin_trigger"}, {"enabled": False}],
+                         ids=["trigger gone", "switched off meanwhile"])
+def test_a_message_whose_trigger_is_gone_or_automation_is_off_is_not_sent(config: Config, change) -> None:
     from shopcrm.models import Automation
 
     shop_id = make_care_shop(config)
@@ -247,9 +250,9 @@ def test_a_message_whose_automation_trigger_is_gone_is_not_sent(config: Config) 
     ingest(config, shop_id, record("A1", S.PAID, paid_at=T0))
     fire(config, event(config, "A1", "order.paid", S.PENDING_PAYMENT, T0), now=T0)
     with session_scope(config) as session:
-        session.execute(update(Automation).values(trigger="uninstalled_plugin_trigger"))
+        session.execute(update(Automation).values(**change))
     outbox.send_due(config, now=T0 + MINUTE)
-    assert messages(config)[0].skip_reason == "no_longer_applies"
+    assert messages(config)[0].skip_reason == "no_longer_applies" and submissions(config) == []
 
 
 def test_importing_a_year_of_orders_with_every_automation_on_messages_nobody(config: Config, tmp_path) -> None:
@@ -292,3 +295,50 @@ def test_importing_a_year_of_orders_with_every_automation_on_messages_nobody(con
     assert messages(config) == []
     assert outbox.send_due(config).claimed == 0
     assert submissions(config) == []
+
+
+def test_daily_triggers_run_as_a_daily_job_that_adds_nothing_when_retried(config: Config) -> None:
+    from shopcrm.automations import DAILY_HOUR, DAILY_JOB
+    from shopcrm.db import utcnow
+    from shopcrm.jobs import enqueue, wait_for
+    from shopcrm.schedule import daily_jobs
+
+    assert daily_jobs()[DAILY_JOB] == DAILY_HOUR
+    shop_id = make_care_shop(config)
+    switch_on(config, shop_id, "birthday", at=utcnow() - MINUTE)
+    ingest(config, shop_id, record("A1", S.PAID, paid_at=T0))
+    today = (utcnow() + dt.timedelta(hours=8)).date()  # Shanghai
+    with session_scope(config) as session:
+        session.execute(update(Customer).values(birthday=today.replace(year=1990) if (today.month, today.day) != (2, 29)
+                                                else dt.date(1992, 2, 29)))
+    for _ in range(2):
+        result = wait_for(enqueue(DAILY_JOB, config, wait=True, shop_id=shop_id), config)
+        assert result["status"] == "finished"
+    assert len(messages(config, "birthday")) == 1
+
+
+def test_with_redis_a_message_due_now_is_queued_and_a_later_one_scheduled(redis_url: str) -> None:
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    from shopcrm import dispatch
+    from shopcrm.config import load_config
+    from shopcrm.db import utcnow
+
+    config = load_config()
+    shop_id = make_care_shop(config)
+    now = utcnow()
+    switch_on(config, shop_id, "paid_thanks", at=now - MINUTE)
+    switch_on(config, shop_id, "shipping_delayed", at=now - MINUTE)
+    ingest(config, shop_id, record("A1", S.PAID, created=now - MINUTE, paid_at=now - MINUTE))
+    queue = dispatch.send_queue(config)
+    assert queue.count == 1  # paid thanks, due at once (raised by the import itself)
+    registry = ScheduledJobRegistry(queue=queue)
+    [scheduled] = registry.get_job_ids()
+    when = registry.get_scheduled_time(scheduled).replace(tzinfo=None)
+    assert abs(when - (now - MINUTE + dt.timedelta(hours=48))) < dt.timedelta(seconds=5)
+    connection = Redis.from_url(redis_url)
+    SimpleWorker([Queue(dispatch.SEND_QUEUE, connection=connection)], connection=connection).work(burst=True)
+    assert [m.status for m in messages(config, "paid_thanks")] == ["sent"]
+    assert [m.status for m in messages(config, "shipping_delayed")] == ["pending"]

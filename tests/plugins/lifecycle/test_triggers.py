@@ -185,3 +185,28 @@ def test_a_bad_review_alerts_the_shopkeepers_phone_not_the_buyer(config: Config)
     alert = messages(config)[-1]
     assert (alert.to, alert.status) == ("13900001111", "pending")
     assert alert.text == "【小店】差评提醒：买家buyer1对订单给了差评，请尽快联系处理。"
+
+
+def test_a_daily_trigger_over_a_whole_shop_takes_a_few_statements_however_many_customers(config: Config) -> None:
+    from sqlalchemy import event as sa_event
+
+    from shopcrm.db import get_engine
+
+    shop_id = make_care_shop(config)
+    switch_on(config, shop_id, "birthday")
+    people = {f"p{i}": dt.date(1990, 11, 20) for i in range(300)}
+    _birthdays(config, shop_id, people)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = get_engine(config)
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert run_daily(config, shop_id, now=T0).pending == 300
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) < 40, statements
+    texts = {m.text for m in messages(config)}
+    assert len(texts) == 300 and all("p" in text and "生日快乐" in text for text in texts)
