@@ -12,7 +12,9 @@ from the moment its request was sent to the moment the sandbox accepted its mess
 In the same run, at ``--probe-rate`` per second, a bare RQ job is enqueued on the workers' main
 queue, served by the same workers; its latency is from its enqueueing to its run. At the end it
 checks that every order got exactly one message (no duplicate in the outbox nor at the
-gateway). Prints p50 and p95 of both, then one JSON line: ``ours_s`` and ``baseline_s`` are
+gateway). ``--send-queue-first`` has the workers serve the outbox's queue before the main one
+(``shopcrm worker`` serves the main queue first), to show what that order costs the messages.
+Prints p50 and p95 of both, then one JSON line: ``ours_s`` and ``baseline_s`` are
 the p50s, ``ratio`` their ratio. Targets: p95 ≤ 1 s at 200 events/s, ratio ≤ 3.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres python benchmarks/trigger_latency.py \\
@@ -60,6 +62,22 @@ def probe(enqueued: float) -> None:
     job = get_current_job()
     assert job is not None
     job.connection.rpush(PROBE_KEY, json.dumps([enqueued, ran]))
+
+
+def send_first_worker(name: str) -> None:
+    """A worker like ``shopcrm worker`` that serves the outbox's queue before the main one: what
+    ``--send-queue-first`` runs, to show what the order of the queues costs the messages."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from shopcrm.config import load_config
+    from shopcrm.dispatch import SEND_QUEUE
+    from shopcrm.jobs.runner import QUEUE_NAME, load_job_kinds
+
+    load_job_kinds()
+    connection = Redis.from_url(load_config().redis_url or DEFAULT_REDIS)
+    queues = [Queue(SEND_QUEUE, connection=connection), Queue(QUEUE_NAME, connection=connection)]
+    Worker(queues, connection=connection, name=name).work(with_scheduler=True, logging_level="INFO")
 
 
 @dataclass(slots=True)
@@ -224,6 +242,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000, help="order events in all")
     parser.add_argument("--batch", type=int, default=1, help="orders per request (the API takes a list)")
     parser.add_argument("--workers", type=int, default=4, help="`shopcrm worker` processes")
+    parser.add_argument("--send-queue-first", action="store_true",
+                        help="workers serve the outbox's queue before the main one (not `shopcrm worker`'s order)")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--clients", type=int, default=32, help="client threads posting the events")
     parser.add_argument("--probe-rate", type=float, default=5.0, help="bare RQ jobs enqueued per second")
@@ -253,12 +273,17 @@ def main() -> int:
                "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
         port = free_port()
         try:
-            commands = {"serve": ["serve", "--port", str(port), "--workers", str(args.web_workers)],
-                        **{f"worker{n}": ["worker", "--name", f"bench-{run}-{n}"] for n in range(args.workers)}}
-            for name, command in commands.items():
-                output = open(args.logs / f"{name}.log", "wb") if args.logs else subprocess.DEVNULL
-                processes.append(subprocess.Popen([str(BIN / "shopcrm"), *command], env=env, stdout=output,
-                                                  stderr=subprocess.STDOUT, start_new_session=True))
+            commands = {"serve": [str(BIN / "shopcrm"), "serve", "--port", str(port),
+                                  "--workers", str(args.web_workers)]}
+            for n in range(args.workers):
+                name = f"bench-{run}-{n}"
+                commands[f"worker{n}"] = (
+                    [sys.executable, "-c", f"import trigger_latency; trigger_latency.send_first_worker({name!r})"]
+                    if args.send_queue_first else [str(BIN / "shopcrm"), "worker", "--name", name])
+            for label, command in commands.items():
+                output = open(args.logs / f"{label}.log", "wb") if args.logs else subprocess.DEVNULL
+                processes.append(subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                                  start_new_session=True))
             wait_for_server(port)
             result = measure(args, engine, port, token, run, redis_url)
         finally:
@@ -331,7 +356,8 @@ def measure(args: argparse.Namespace, engine: Engine, port: int, token: str, run
     duplicates = gateway_duplicates + (messages - distinct_orders)
     return {
         "benchmark": "trigger_latency", "backend": engine.dialect.name, "rate": args.rate,
-        "events": args.events, "batch": args.batch, "workers": args.workers, "web_workers": args.web_workers,
+        "events": args.events, "batch": args.batch, "workers": args.workers,
+        "send_queue_first": args.send_queue_first, "web_workers": args.web_workers,
         "duration_s": round(duration, 1), "achieved_rate": round(len(posted.at) / duration, 1),
         "failed_posts": len(posted.failed), "first_failure": posted.failed[0] if posted.failed else None,
         "processed": len(found), "messages": messages, "sent": sent,

@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from shopcrm import channel_settings, template_store
 from shopcrm.automation_changes import switch_off, switch_on
-from shopcrm.automation_report import PERIODS, figures, sent_by_day
+from shopcrm.automation_report import PERIODS, AutomationFigures, figures, sent_by_day
 from shopcrm.automation_store import AutomationError, AutomationState, state, states
 from shopcrm.models import User
 from shopcrm.registry import get_registry
@@ -33,7 +33,7 @@ from shopcrm.shops import default_shop
 from shopcrm.template_preview import preview
 from shopcrm.web.access import role_required
 from shopcrm.web.automation_form import NIGHT_LABELS, OPTION_PREFIX, AutomationForm
-from shopcrm.web.automation_labels import delay_text, event_label, events_text, money, rate, when_text
+from shopcrm.web.automation_labels import delay_text, money, rate, when_text
 from shopcrm.web.database import current_config, db
 
 bp = Blueprint("automations", __name__, url_prefix="/automations")
@@ -45,10 +45,11 @@ CHART_DAYS = 30
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
+    """What the automation templates use to word delays, events and figures."""
     channels = {channel.name: channel.label for channel in channel_settings.channels()}
-    return {"event_label": event_label, "events_text": events_text, "delay_text": delay_text, "when_text": when_text,
-            "money": money, "rate": rate, "night_labels": NIGHT_LABELS,
-            "channel_labels": channels, "option_prefix": OPTION_PREFIX, "form_for": AutomationForm.from_state}
+    return {"delay_text": delay_text, "when_text": when_text, "money": money, "rate": rate,
+            "night_labels": NIGHT_LABELS, "channel_labels": channels, "option_prefix": OPTION_PREFIX,
+            "form_for": AutomationForm.from_state}
 
 
 def _actor() -> User:
@@ -63,7 +64,7 @@ def _state_or_404(shop_id: int, name: str) -> AutomationState:
         abort(404)
 
 
-def _figures(shop_id: int) -> dict[int, dict[str, Any]]:
+def _figures(shop_id: int) -> dict[int, dict[str, AutomationFigures]]:
     triggers = get_registry().triggers.items.values()
     return {days: figures(db(), shop_id, triggers, days) for days in PERIODS}
 
