@@ -70,6 +70,7 @@ def test_every_trigger_of_every_plugin_is_listed_with_its_switch(viewer_client: 
         assert f'id="automation-{name}" data-enabled="off"' in page, name
         assert f'href="/automations/{name}"' in page
     assert "自动关怀" in page  # the menu entry, in Chinese
+    assert "设置并开启" not in page and "<form" not in page.split('id="automations"')[1].split("</table>")[0]
 
 
 def test_viewers_read_but_may_not_switch_or_change(viewer_client: FlaskClient, session: Session,
