@@ -9,9 +9,11 @@ customer, so writing twice adds nothing). Who must not be messaged is written to
 3. ``blacklisted``: left a bad review (when the shop enables it);
 4. ``low_responder``: sent ``low_responder_messages`` marketing messages in 90 days and has not
    bought in that time (when the shop enables it);
-5. ``frequency_cap``: already has the shop's cap of marketing messages in its window;
+5. ``frequency_cap``: already has the shop's cap of marketing messages in its window, counting
+   those still queued (another campaign's pending rows go out too);
 6. ``control_group``: drawn into the hold-out, reproducibly: a hash of campaign and customer, so
-   the same campaign always holds out the same customers;
+   the same campaign always holds out the same customers, and another campaign an independent
+   draw;
 
 and last ``duplicate_number``: a second customer with the same mobile (one message per phone).
 The others are ``pending``, due at once or, in quiet hours, when they end.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select, update
+from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shopcrm.models import Campaign, Customer, Message, OptOut, Review
@@ -30,22 +32,45 @@ from shopcrm.segment_rules import compile_rules
 from shopcrm.sending_policy import LOW_RESPONDER_DAYS, SendingPolicy
 from shopcrm.sql import upsert_from_select
 
-HASH_MULTIPLIER = 2654435761
-"""Knuth's multiplicative hash constant: spreads consecutive ids over the whole range."""
 HASH_RANGE = 10_000
+MASK = 2**31 - 1
+"""The hash works on 31-bit numbers, so every product fits a signed 64-bit integer in SQL."""
+MIX = (0x5BD1E995, 0x1B873593, 0x2C1B3C6D)
 SENT = ("sending", "sent", "delivered")
+QUEUED_OR_SENT = ("pending", *SENT)
+
+
+def _xor(a: Any, b: Any) -> Any:
+    """``a XOR b`` in SQL both databases speak (SQLite has no XOR operator)."""
+    return a.op("|")(b) - a.op("&")(b)
 
 
 def holdout_bucket(campaign_id: int, customer_id: Any) -> Any:
     """A number 0-9999 per customer and campaign, the same in SQL on SQLite and PostgreSQL and
-    in :func:`bucket_of`; the customers below ``share * 10000`` are the control group."""
-    mixed = customer_id * literal_column(str(HASH_MULTIPLIER)) + literal_column(str(campaign_id * 40503))
-    return (mixed % literal_column("4294967296")) % literal_column(str(HASH_RANGE))
+    in :func:`bucket_of`; the customers below ``share * 10000`` are the control group.
+
+    A multiply-xorshift mix (in the manner of MurmurHash's finaliser) of the customer id and the
+    campaign's own seed: each campaign draws a group independent of every other campaign's, and
+    the same campaign always draws the same one.
+    """
+    mask = literal_column(str(MASK))
+
+    def mix(x: Any, multiplier: int, shift: int) -> Any:
+        x = (x * literal_column(str(multiplier))).op("&")(mask)
+        return _xor(x, x.op(">>")(literal_column(str(shift))))
+
+    x = (cast(customer_id, BigInteger) + literal_column(str((campaign_id * MIX[2]) & MASK))).op("&")(mask)
+    x = mix(mix(mix(x, MIX[0], 15), MIX[1], 13), MIX[2], 16)
+    return x % literal_column(str(HASH_RANGE))
 
 
 def bucket_of(campaign_id: int, customer_id: int) -> int:
     """:func:`holdout_bucket` computed in Python (for tests and checks)."""
-    return ((customer_id * HASH_MULTIPLIER + campaign_id * 40503) % 4294967296) % HASH_RANGE
+    x = (customer_id + ((campaign_id * MIX[2]) & MASK)) & MASK
+    for multiplier, shift in zip(MIX, (15, 13, 16)):
+        x = (x * multiplier) & MASK
+        x ^= x >> shift
+    return x % HASH_RANGE
 
 
 def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> Any:
@@ -53,9 +78,9 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
     c = Customer
     earlier = aliased(Message)
 
-    def marketing_since(days: int) -> Any:
+    def marketing_since(days: int, statuses: tuple[str, ...] = SENT) -> Any:
         return (select(func.count()).select_from(earlier)
-                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(SENT),
+                .where(earlier.customer_id == c.id, earlier.is_marketing.is_(True), earlier.status.in_(statuses),
                        earlier.created_at >= now - dt.timedelta(days=days))
                 .scalar_subquery())
 
@@ -72,7 +97,8 @@ def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime) -> 
         whens.append((and_(quiet_buyer, marketing_since(LOW_RESPONDER_DAYS) >= policy.low_responder_messages),
                       "low_responder"))
     if policy.frequency_cap > 0:
-        whens.append((marketing_since(policy.frequency_days) >= policy.frequency_cap, "frequency_cap"))
+        whens.append((marketing_since(policy.frequency_days, QUEUED_OR_SENT) >= policy.frequency_cap,
+                      "frequency_cap"))
     if campaign.control_share > 0:
         cut = int(round(campaign.control_share * HASH_RANGE))
         whens.append((holdout_bucket(campaign.id, c.id) < cut, "control_group"))

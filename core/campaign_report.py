@@ -8,7 +8,9 @@
 * ``buyers``: recipients with a paid order (refunded and closed ones do not count) within
   ``attribution_days`` (default 7) after their message was sent; ``orders`` and ``sales``
   (paid less refunded) are those orders; ``aov`` = sales / orders;
-* ``response_rate`` = buyers / delivered (sent when no receipt came back);
+* ``response_rate`` = buyers among the delivered recipients / delivered (buyers / sent while no
+  receipt has come back), so it never counts a buyer whose receipt is still on its way against
+  a smaller base;
   ``conversion_rate`` = buyers / sent; ``roi`` = sales / cost;
 * against the control group (its buyers counted over the same window from the campaign's start):
   ``control_buyer_rate``, ``lift`` = (buyer rate - control buyer rate) / control buyer rate, and
@@ -19,10 +21,10 @@ Rates are fractions (0.125 is 12.5 %); a rate without a base is ``None``.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from shopcrm import channel_settings
@@ -41,7 +43,8 @@ def _rate(part: float | int | Decimal, whole: float | int | Decimal) -> float | 
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    """Yuan to the fen, halves rounded up as shops and gateways bill."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _window(attribution_days: int, start: Any) -> Any:
@@ -51,13 +54,15 @@ def _window(attribution_days: int, start: Any) -> Any:
 def _attributed(session: Session, campaign: Campaign, days: int) -> Any:
     """Each sent message's orders paid within the window after it went out."""
     sent_at = func.coalesce(Message.sent_at, Message.created_at)
-    window_end = (func.datetime(sent_at, f"+{days} days") if session.get_bind().dialect.name == "sqlite"
-                  else sent_at + literal(dt.timedelta(days=days)))
+    if session.get_bind().dialect.name == "sqlite":  # julianday keeps the fractions of a second
+        within = func.julianday(Order.paid_at) < func.julianday(sent_at) + days
+    else:
+        within = Order.paid_at < sent_at + literal(dt.timedelta(days=days))
     return (select(Message.customer_id.label("customer_id"), Order.id.label("order_id"),
                    (Order.paid_amount - Order.refund_amount).label("amount"), Order.paid_at.label("paid_at"),
-                   sent_at.label("sent_at"))
+                   sent_at.label("sent_at"), (Message.status == "delivered").label("delivered"))
             .join(Order, and_(Order.customer_id == Message.customer_id, Order.status.in_(_PAID),
-                              Order.paid_at >= sent_at, Order.paid_at < window_end))
+                              Order.paid_at >= sent_at, within))
             .where(Message.campaign_id == campaign.id, ACCEPTED)
             .subquery())
 
@@ -82,9 +87,10 @@ def report(session: Session, config: Config, campaign: Campaign) -> dict[str, An
     cost = _money(Decimal(str(price)) * int(parts))
 
     bought = _attributed(session, campaign, days)
-    buyers, orders, sales = session.execute(select(func.count(func.distinct(bought.c.customer_id)),
-                                                   func.count(func.distinct(bought.c.order_id)),
-                                                   func.coalesce(func.sum(bought.c.amount), 0))).one()
+    buyers, orders, sales, delivered_buyers = session.execute(select(
+        func.count(func.distinct(bought.c.customer_id)), func.count(func.distinct(bought.c.order_id)),
+        func.coalesce(func.sum(bought.c.amount), 0),
+        func.count(func.distinct(case((bought.c.delivered, bought.c.customer_id)))))).one()
     sales = _money(sales)
     control_buyers, control_sales = _control(session, campaign, days)
     buyer_rate = _rate(buyers, sent)
@@ -99,7 +105,7 @@ def report(session: Session, config: Config, campaign: Campaign) -> dict[str, An
         "control": control, "sent": int(sent), "delivered": delivered, "failed": failed,
         "pending": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
         "billed_parts": int(parts), "cost": float(cost), "buyers": int(buyers),
-        "response_rate": _rate(buyers, delivered or sent), "orders": int(orders), "sales": float(sales),
+        "response_rate": _rate(delivered_buyers, delivered) if delivered else _rate(buyers, sent), "orders": int(orders), "sales": float(sales),
         "aov": float(_money(sales / orders)) if orders else None, "conversion_rate": buyer_rate,
         "roi": round(float(sales / cost), 2) if cost else None,
         "control_buyer_rate": control_rate, "lift": lift,

@@ -60,8 +60,16 @@ def _check(session: Session, shop_id: int, name: str, channel: str, text: str, r
 def create(session: Session, shop_id: int, name: str, channel: str, text: str | None = None,
            segment_id: int | None = None, rules: Any = None, template_id: int | None = None,
            control_share: float = 0.0, scheduled_at: dt.datetime | None = None,
-           created_by: int | None = None) -> Campaign:
-    """A new draft (or scheduled) campaign to a saved segment or to ``rules``."""
+           created_by: int | None = None, submission: str | None = None) -> Campaign:
+    """A new draft (or scheduled) campaign to a saved segment or to ``rules``.
+
+    ``submission`` makes it idempotent: a form posted twice (a double click, a resent request)
+    with the same token gets the campaign the first post made, not a second one.
+    """
+    if submission:
+        earlier = by_submission(session, shop_id, submission)
+        if earlier is not None:
+            return earlier
     template = session.get(Template, template_id) if template_id is not None else None
     if template_id is not None and (template is None or template.shop_id != shop_id):
         raise CampaignError(f"template: no template {template_id} in this shop")
@@ -76,10 +84,24 @@ def create(session: Session, shop_id: int, name: str, channel: str, text: str | 
     campaign = Campaign(shop_id=shop_id, name=name.strip(), channel=channel, text=body, segment_id=segment_id,
                         rules=rules if segment is None else {}, template_id=template_id,
                         control_share=float(control_share), created_by=created_by,
-                        status="scheduled" if scheduled_at else "draft", scheduled_at=scheduled_at)
+                        status="scheduled" if scheduled_at else "draft", scheduled_at=scheduled_at,
+                        options={"submission": submission} if submission else {})
     session.add(campaign)
     session.flush()
     return campaign
+
+
+RECENT = 200
+"""How many of a shop's latest campaigns a repeated submission is looked for among."""
+
+
+def by_submission(session: Session, shop_id: int, submission: str) -> Campaign | None:
+    """The shop's campaign made by the form post ``submission``, if any (among the latest)."""
+    for campaign in session.scalars(select(Campaign).where(Campaign.shop_id == shop_id)
+                                    .order_by(Campaign.id.desc()).limit(RECENT)):
+        if (campaign.options or {}).get("submission") == submission:
+            return campaign
+    return None
 
 
 def audience(session: Session, campaign: Campaign) -> Any:
@@ -210,5 +232,5 @@ def summary(campaign: Campaign) -> Mapping[str, Any]:
             "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None}
 
 
-__all__ = ["CampaignError", "audience", "begin", "cancel", "create", "find", "finish_done", "progress",
+__all__ = ["CampaignError", "audience", "begin", "by_submission", "cancel", "create", "find", "finish_done", "progress",
            "schedule", "send_campaign", "start_due", "status_counts", "summary"]

@@ -24,6 +24,11 @@ def migrations_path() -> Path:
     return Path(str(resources.files("shopcrm.migrations")))
 
 
+def core_head() -> str:
+    """The latest revision of the core's own migrations (``0006`` ...)."""
+    return max(path.name.split("_", 1)[0] for path in (migrations_path() / "versions").glob("[0-9]*_*.py"))
+
+
 def plugin_version_locations() -> dict[str, Path]:
     """``{plugin name: versions folder}`` from ``register_migrations``."""
     found: dict[str, Path] = {}

@@ -8,20 +8,24 @@ sentence that merely contains a keyword ("不要退订") is not an opt-out.
 Opting out is idempotent (one row per shop, channel and number, with where it came from:
 ``reply``, ``form``, ``import`` or ``operator``); opting back in deletes the row. Every send asks
 :func:`opted_out` first, for a whole batch of numbers in one query.
+
+The opt-out pages read the list a page at a time (:func:`list_opt_outs`, keyset on the id),
+count it (:func:`count_opt_outs`) and export it in batches (:func:`iter_opt_outs`), filtered by
+channel, source and the last digits of the mobile (:class:`ListFilter`).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shopcrm.mobiles import normalise_mobile
-from shopcrm.models import OptOut, Setting
+from shopcrm.models import Customer, OptOut, Setting
 from shopcrm.sql import in_texts
 
 DEFAULT_KEYWORDS: tuple[str, ...] = ("TD", "T", "R", "退订", "拒收")
@@ -57,10 +61,20 @@ def save_keywords(session: Session, shop_id: int, words: Iterable[str]) -> tuple
     return cleaned
 
 
+def opt_out_matcher(words: Sequence[str]) -> Callable[[str], bool]:
+    """:func:`is_opt_out` for many replies: ``words`` normalised once, each reply once."""
+    wanted = frozenset(normalise_reply(word) for word in words)
+
+    def matches(text: str) -> bool:
+        reply = normalise_reply(text)
+        return bool(reply) and reply in wanted
+
+    return matches
+
+
 def is_opt_out(text: str, words: Sequence[str]) -> bool:
     """Whether a reply's whole text is one of ``words``."""
-    reply = normalise_reply(text)
-    return bool(reply) and reply in {normalise_reply(word) for word in words}
+    return opt_out_matcher(words)(text)
 
 
 def opt_out(session: Session, shop_id: int, channel: str, mobile: str, source: str) -> bool:
@@ -132,5 +146,96 @@ def import_list(session: Session, shop_id: int, channel: str, lines: Iterable[st
     return result
 
 
-__all__ = ["DEFAULT_KEYWORDS", "ImportResult", "SOURCES", "import_list", "is_opt_out", "keywords",
-           "normalise_reply", "opt_in", "opt_out", "opted_out", "save_keywords"]
+def mobile_digits(text: str | None) -> str:
+    """The digits of a mobile search box (the last 11, so ``+86`` goes); ``""`` when it holds none."""
+    return re.sub(r"\D", "", text or "")[-11:]
+
+
+@dataclass(slots=True, frozen=True)
+class ListFilter:
+    """Which opt-outs a list shows: one channel, one source, mobiles ending in some digits."""
+
+    channel: str | None = None
+    source: str | None = None
+    digits: str = ""
+    """Digits the mobile ends with; all 11 of them find that one number (through the index)."""
+
+
+@dataclass(slots=True)
+class ListPage:
+    """A page of opt-outs, newest first, and the cursor of the next page (``None`` on the last)."""
+
+    rows: list[OptOut]
+    customers: dict[str, Customer]
+    """Mobile -> the shop's customer with that number, for the mobiles on this page."""
+    next_after: int | None
+
+
+def _filtered(statement: Select[Any], shop_id: int, where: ListFilter, by_id: bool = False) -> Select[Any]:
+    """``statement`` narrowed to ``where``. ``by_id``: the rows are read newest first, and the
+    shop is tested on each row (``+ 0``) so that the database walks the primary key backwards
+    and stops at a page, rather than sorting every row of the shop that its index finds."""
+    digits = mobile_digits(where.digits)
+    shop = OptOut.shop_id + 0 if by_id and len(digits) < 11 else OptOut.shop_id
+    statement = statement.where(shop == shop_id)
+    if where.channel:
+        statement = statement.where(OptOut.channel == where.channel)
+    if where.source:
+        statement = statement.where(OptOut.source == where.source)
+    if len(digits) == 11:
+        statement = statement.where(OptOut.mobile == digits)
+    elif digits:
+        statement = statement.where(OptOut.mobile.endswith(digits, autoescape=True))
+    return statement
+
+
+def count_opt_outs(session: Session, shop_id: int, where: ListFilter = ListFilter()) -> int:
+    """How many opt-outs of the shop ``where`` selects."""
+    return session.scalar(_filtered(select(func.count(OptOut.id)), shop_id, where)) or 0
+
+
+def list_opt_outs(session: Session, shop_id: int, where: ListFilter = ListFilter(),
+                  after: int | None = None, limit: int = 50) -> ListPage:
+    """One page of the shop's opt-outs, newest first, after the row ``after`` (keyset on the
+    primary key, which grows with time: a page costs the same at row 100,000 as at row 1)."""
+    statement = _filtered(select(OptOut), shop_id, where, by_id=True)
+    if after is not None:
+        statement = statement.where(OptOut.id < after)
+    rows = list(session.scalars(statement.order_by(OptOut.id.desc()).limit(limit + 1)))
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    rows = rows[:limit]
+    return ListPage(rows, customers_by_mobile(session, shop_id, {row.mobile for row in rows}), next_after)
+
+
+def iter_opt_outs(session: Session, shop_id: int, where: ListFilter = ListFilter(),
+                  batch: int = 1000) -> Iterator[OptOut]:
+    """Every opt-out ``where`` selects, newest first, read ``batch`` rows at a time (exports)."""
+    after: int | None = None
+    while True:
+        statement = _filtered(select(OptOut), shop_id, where, by_id=True)
+        if after is not None:
+            statement = statement.where(OptOut.id < after)
+        rows = list(session.scalars(statement.order_by(OptOut.id.desc()).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
+        session.expunge_all()  # what was yielded is not kept in the session
+
+
+def customers_by_mobile(session: Session, shop_id: int, mobiles: Iterable[str]) -> dict[str, Customer]:
+    """Mobile -> the shop's (first) customer with that number, for ``mobiles`` that have one."""
+    numbers = sorted({mobile for mobile in mobiles if mobile})
+    found: dict[str, Customer] = {}
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start:start + 1000]
+        for customer in session.scalars(select(Customer).where(
+                Customer.shop_id == shop_id, Customer.mobile.in_(chunk)).order_by(Customer.id)):
+            if customer.mobile:
+                found.setdefault(customer.mobile, customer)
+    return found
+
+
+__all__ = ["DEFAULT_KEYWORDS", "ImportResult", "ListFilter", "ListPage", "SOURCES", "count_opt_outs",
+           "customers_by_mobile", "import_list", "is_opt_out", "iter_opt_outs", "keywords", "list_opt_outs",
+           "mobile_digits", "normalise_reply", "opt_in", "opt_out", "opt_out_matcher", "opted_out", "save_keywords"]

@@ -5,7 +5,8 @@ Every message is a ``message`` row before anything is sent. :func:`send_due` is 
 1. **claim**: up to ``limit`` due ``pending`` rows become ``sending`` in one statement (on
    PostgreSQL ``FOR UPDATE SKIP LOCKED``, so workers never claim the same row; SQLite has one
    writer at a time). ``send_after`` of a claimed row becomes its *lease*: the moment after which
-   it counts as abandoned by a worker that died;
+   it counts as abandoned by a worker that died (extended while a throttled or slow batch is still
+   being sent);
 2. numbers opted out of the channel since the row was written are ``skipped``; marketing in the
    shop's quiet hours goes back to ``pending`` until they end; an automation's message that no
    longer applies is ``skipped`` and its notifications wait for the morning too
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -221,6 +223,14 @@ def _hold(message: Claimed, until: dt.datetime | None, now: dt.datetime, outcome
     updates.append(_row(message, "pending", now, send_after=until))
 
 
+def _extend_lease(config: Config, rows: Sequence[Claimed], until: dt.datetime) -> None:
+    """Extend the lease of claimed rows to ``until``, so the sweep never takes rows for abandoned
+    (and, the gateway not having them yet, sends them again) while their worker still sends."""
+    with session_scope(config) as session:
+        session.execute(update(_table).where(_table.c.id.in_([m.id for m in rows]), _table.c.status == "sending")
+                        .values(send_after=until))
+
+
 def _send_group(config: Config, shop_id: int, channel_name: str, rows: list[Claimed], now: dt.datetime,
                 outcome: Outcome, redis: Any | None) -> list[dict[str, Any]]:
     """Send one shop's claimed rows of one channel; the rows to record."""
@@ -252,11 +262,18 @@ def _send_group(config: Config, shop_id: int, channel_name: str, rows: list[Clai
         settings = channel_settings.load(session, config, channel_name, shop_id) if keep else {}
     throttle = throttle_for(f"{channel_name}:{shop_id}", settings.get("rate_per_second", 0) or 0, redis)
     size = max(1, int(channel.max_batch))
+    held_until = now + lease(config)
     for start in range(0, len(keep), size):
         chunk = keep[start:start + size]
         outgoing = [OutgoingMessage(m.id, m.to, texts[m.id].text, texts[m.id].template_code,
                                     texts[m.id].params) for m in chunk]
-        throttle.wait(len(chunk))
+        delay = throttle.reserve(len(chunk))
+        ready = utcnow() + dt.timedelta(seconds=delay)
+        if ready + lease(config) / 2 > held_until:  # a throttled or slow batch outlasting its lease
+            held_until = ready + lease(config)
+            _extend_lease(config, rows, held_until)
+        if delay > 0:
+            time.sleep(delay)
         try:
             results = {r.message_id: r for r in channel.send_batch(outgoing, settings)}
         except Exception as exc:  # the gateway may have some of them: ask, never resend blindly

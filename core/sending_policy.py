@@ -58,6 +58,8 @@ class SendingPolicy:
             found.append("low_responder_messages: must be 1 or more")
         if not 1 <= self.attribution_days <= 90:
             found.append("attribution_days: must be 1 to 90")
+        if not self.opt_out_text.strip():
+            found.append(f"opt_out_text: marketing must say how to opt out (e.g. {OPT_OUT_TEXT})")
         return found
 
 
@@ -98,8 +100,8 @@ def save(session: Session, shop_id: int, values: Mapping[str, Any]) -> tuple[Sen
             changes[name] = _coerce(name, value)
         except ValueError as exc:
             errors.append(str(exc))
-    policy = dataclasses.replace(load(session, shop_id), **changes) if not errors else load(session, shop_id)
-    errors += policy.errors() if not errors else []
+    policy = dataclasses.replace(load(session, shop_id), **changes)
+    errors += policy.errors()
     if errors:
         return load(session, shop_id), errors
     row = session.scalar(select(Setting).where(Setting.namespace == NAMESPACE, Setting.key == f"shop:{shop_id}"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shopcrm.models import OptOut, Shop
-from shopcrm.opt_outs import (DEFAULT_KEYWORDS, import_list, is_opt_out, keywords, opt_in, opt_out, opted_out,
-                              save_keywords)
+from shopcrm.models import Customer, OptOut, Shop
+from shopcrm.opt_outs import (DEFAULT_KEYWORDS, ListFilter, count_opt_outs, import_list, is_opt_out, iter_opt_outs,
+                              keywords, list_opt_outs, opt_in, opt_out, opted_out, save_keywords)
 
 
 @pytest.fixture
@@ -73,3 +73,58 @@ def test_a_thousand_and_more_numbers_are_checked_in_chunks(session, shop):
         opt_out(session, shop.id, "sms", number, "import")
     session.commit()
     assert opted_out(session, shop.id, "sms", numbers) == set(numbers[::500])
+
+
+def _numbers(page):
+    return [row.mobile for row in page.rows]
+
+
+def test_the_list_is_newest_first_in_keyset_pages_with_its_total(session, shop):
+    other = Shop(name="别的店")
+    session.add(other)
+    session.flush()
+    numbers = [f"1380000{n:04d}" for n in range(7)]
+    for number in numbers:
+        opt_out(session, shop.id, "sms", number, "import")
+    opt_out(session, other.id, "sms", "13900000000", "reply")
+    session.commit()
+    first = list_opt_outs(session, shop.id, limit=3)
+    assert _numbers(first) == numbers[::-1][:3]
+    second = list_opt_outs(session, shop.id, after=first.next_after, limit=3)
+    third = list_opt_outs(session, shop.id, after=second.next_after, limit=3)
+    assert _numbers(second) + _numbers(third) == numbers[::-1][3:]
+    assert third.next_after is None
+    assert count_opt_outs(session, shop.id) == 7 and count_opt_outs(session, other.id) == 1
+
+
+def test_the_list_filters_by_channel_source_and_last_digits(session, shop):
+    opt_out(session, shop.id, "sms", "13800001234", "reply")
+    opt_out(session, shop.id, "sms", "13900009999", "operator")
+    opt_out(session, shop.id, "email", "13700001234", "form")
+    session.commit()
+    by = lambda **kw: sorted(row.mobile for row in list_opt_outs(session, shop.id, ListFilter(**kw)).rows)  # noqa: E731
+    assert by(channel="sms") == ["13800001234", "13900009999"]
+    assert by(source="form") == ["13700001234"]
+    assert by(digits="1234") == ["13700001234", "13800001234"]
+    assert by(digits="+86 139 0000 9999") == ["13900009999"]
+    assert by(digits="%") == ["13700001234", "13800001234", "13900009999"]  # no digits: no filter
+    assert count_opt_outs(session, shop.id, ListFilter(channel="sms", digits="34")) == 1
+
+
+def test_a_page_names_the_customer_who_has_the_number(session, shop):
+    session.add(Customer(shop_id=shop.id, identity="tb_amy", platform_id="tb_amy", mobile="13800001234"))
+    opt_out(session, shop.id, "sms", "13800001234", "reply")
+    opt_out(session, shop.id, "sms", "13900009999", "reply")
+    session.commit()
+    page = list_opt_outs(session, shop.id)
+    assert {mobile: customer.platform_id for mobile, customer in page.customers.items()} == {"13800001234": "tb_amy"}
+
+
+def test_an_export_reads_every_row_in_batches(session, shop):
+    numbers = [f"1380000{n:04d}" for n in range(25)]
+    for number in numbers:
+        opt_out(session, shop.id, "sms", number, "import")
+    session.commit()
+    assert [row.mobile for row in iter_opt_outs(session, shop.id, batch=10)] == numbers[::-1]
+    assert [row.mobile for row in iter_opt_outs(session, shop.id, ListFilter(digits="0024"), batch=10)] == [
+        "13800000024"]

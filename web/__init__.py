@@ -16,8 +16,8 @@ from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.web import access, api, auth, database, errors, i18n, masking, navigation, security
 from shopcrm.web.app_config import configure
 from shopcrm.web.plugin_blueprints import mount_plugin_blueprints
-from shopcrm.web.views import (account, admin, automations, customers, dashboard, imports, jobs, message_templates,
-                               orders, segments, tokens)
+from shopcrm.web.views import (account, admin, automations, campaigns, customers, dashboard, imports, jobs,
+                               message_templates, opt_outs, orders, replies, segments, tokens)
 
 csrf = CSRFProtect()
 """Checks the token of every POST form and htmx request (header ``X-CSRFToken``)."""
@@ -53,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(customers.bp)
     app.register_blueprint(segments.bp)
+    app.register_blueprint(campaigns.bp)
     app.register_blueprint(message_templates.bp)
     app.register_blueprint(automations.bp)
     app.register_blueprint(orders.bp)
@@ -61,6 +62,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(opt_outs.bp)
+    app.register_blueprint(replies.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated, no session: see shopcrm.web.api
     mount_plugin_blueprints(app)

@@ -9,6 +9,7 @@ JOB_KIND_LABELS = {
     "rollups.refresh": _l("Recompute customer totals"),
     "import.run": _l("Import a file"),
     "labels.refresh": _l("Recompute labels"),
+    "campaign.send": _l("Send a campaign"),
 }
 """Job kinds the core declares; a plugin's kinds show the ``label`` given to ``@job``, or their name."""
 

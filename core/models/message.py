@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcrm.models.base import Base, created_at_column, updated_at_column
@@ -32,9 +32,13 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "customer_id"),
         UniqueConstraint("automation_id", "dedupe_key"),
-        Index("ix_message_status_send_after", "status", "send_after"),
+        # Only the rows send jobs claim from (PostgreSQL; SQLite would not use it), and only the
+        # rows receipts can name: a status change then touches one of them, not both.
+        Index("ix_message_status_send_after", "status", "send_after",
+              postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_message_customer_created", "customer_id", "created_at"),
-        Index("ix_message_channel_gateway", "channel", "gateway_id"),
+        Index("ix_message_channel_gateway", "channel", "gateway_id",
+              postgresql_where=text("gateway_id IS NOT NULL"), sqlite_where=text("gateway_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

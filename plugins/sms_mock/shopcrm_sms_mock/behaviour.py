@@ -100,9 +100,12 @@ def _row(session: Session) -> Setting | None:
 
 def load(session: Session, overrides: Mapping[str, Any] | None = None) -> Behaviour:
     """The saved behaviour (defaults where nothing was saved), with ``overrides`` on top."""
-    row = _row(session)
-    saved = row.value if row is not None and isinstance(row.value, dict) else {}
-    return parse({**saved, **(overrides or {})})
+    saved = session.scalar(_SAVED)
+    return parse({**(saved if isinstance(saved, dict) else {}), **(overrides or {})})
+
+
+_SAVED = select(Setting.value).where(Setting.namespace == NAMESPACE, Setting.key == KEY)
+"""The saved settings' value alone: read on every batch sent, so no ORM object is built."""
 
 
 def save(session: Session, behaviour: Behaviour) -> None:

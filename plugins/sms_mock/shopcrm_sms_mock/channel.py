@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
-from typing import Any, Callable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from shopcrm.channels import Channel, OutgoingMessage, SendResult
 from shopcrm.config import Config, load_config
-from shopcrm.db import session_scope, utcnow
+from shopcrm.db import get_engine, session_factory, utcnow
 from shopcrm_sms_mock import behaviour, gateway
 
 NAME = "sms_mock"
@@ -30,16 +31,35 @@ class MockSmsChannel(Channel):
     def __init__(self, config: Config | None = None, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self._config = config
         self._clock = clock
+        self._sessions: tuple[Engine, sessionmaker[Session]] | None = None
 
-    def _scope(self) -> AbstractContextManager[Session]:
-        return session_scope(self._config or load_config())
+    @contextmanager
+    def _scope(self) -> Iterator[Session]:
+        """A write transaction, committed on success and rolled back on error (as
+        :func:`shopcrm.db.session_scope`), from a session factory kept while the engine stays
+        the same: making one per call would cost more than a batch's own work."""
+        engine = get_engine(self._config or load_config())
+        if self._sessions is None or self._sessions[0] is not engine:
+            self._sessions = (engine, session_factory(engine, write=True))
+        session = self._sessions[1]()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def send_batch(self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]) -> list[SendResult]:
+        """Answer and store up to :attr:`max_batch` messages in one transaction."""
         if len(messages) > self.max_batch:
             raise ValueError(f"at most {self.max_batch} messages per batch, not {len(messages)}")
         with self._scope() as session:
             return gateway.submit(session, messages, behaviour.load(session, settings), self._clock())
 
     def query(self, messages: Sequence[OutgoingMessage], settings: Mapping[str, Any]) -> list[SendResult]:
+        """What the sandbox holds for each OutId: ``accepted`` (with its gateway id), ``rejected``
+        (with its code) or, for one it does not have, ``retry`` with ``NOT_FOUND``."""
         with self._scope() as session:
             return gateway.lookup(session, [m.id for m in messages])

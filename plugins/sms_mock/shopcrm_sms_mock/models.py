@@ -9,12 +9,16 @@ same message is recognised and answered with the gateway id it got the first tim
 * ``dropped``: the sandbox does not hold it (a transient error, or a timeout that lost it), so
   the message may be sent again; ``attempts`` counts the tries, which keeps the next try's
   simulated outcome reproducible yet different.
+
+``resends`` counts the duplicate sends of a message: submissions of its OutId again while the
+sandbox held it (a real gateway would have delivered it once more each time).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcrm.models import Base
@@ -36,7 +40,11 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_sms_mock_submission_number", "number", "id"),
         Index("ix_sms_mock_submission_status_due", "status", "due_at"),
+        Index("ix_sms_mock_submission_resent", "resends", sqlite_where=sql("resends > 0"),
+              postgresql_where=sql("resends > 0")),
     )
+    """``ix_sms_mock_submission_resent`` holds only the rows sent twice, so counting duplicate sends
+    reads those few rows rather than the whole table."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(Integer, unique=True)
@@ -50,6 +58,8 @@ class Submission(Base):
     """One of :data:`STATUSES`."""
     error_code: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    resends: Mapped[int] = mapped_column(Integer, default=0, server_default=sql("0"))
+    """Submissions of this OutId again while the sandbox held it: duplicate sends."""
     submitted_at: Mapped[dt.datetime]
     due_at: Mapped[dt.datetime | None]
     """When the delivery receipt is due (accepted messages only)."""

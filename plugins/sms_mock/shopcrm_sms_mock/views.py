@@ -1,8 +1,8 @@
 """The sandbox pages under ``/plugins/sms_mock/``.
 
 * ``/``: what the sandbox received, newest first, in keyset pages (``?before=<row id>``),
-  optionally for one ``?number=``; numbers masked for roles that may not see them. Operators
-  can send the due delivery receipts from here.
+  optionally for one ``?number=``; numbers masked for roles that may not see them, and how many
+  duplicate sends the sandbox saw. Operators can send the due delivery receipts from here.
 * ``/phones/<submission id>``: the inbox of the phone a submission went to (the number stays out
   of the address), with its replies; operators reply from it.
 * ``/settings``: how the sandbox behaves; administrators.
@@ -23,7 +23,7 @@ from shopcrm.mobiles import normalise_mobile
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
 from shopcrm.web.database import current_config, db
-from shopcrm_sms_mock import behaviour, listing
+from shopcrm_sms_mock import behaviour, gateway, listing
 from shopcrm_sms_mock.events import raise_events
 from shopcrm_sms_mock.forms import ReplyForm, SettingsForm
 from shopcrm_sms_mock.jobs import RECEIPTS
@@ -59,7 +59,8 @@ def index() -> ResponseReturnValue:
                                limit=PAGE_SIZE + 1)
     next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
     return render_template("sms_mock/index.html", rows=rows[:PAGE_SIZE], next_before=next_before,
-                           number=raw, settings=behaviour.load(session))
+                           number=raw, settings=behaviour.load(session),
+                           duplicates=gateway.duplicate_count(session))
 
 
 @bp.route("/phones/<int:submission_id>")

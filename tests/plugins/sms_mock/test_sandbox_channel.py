@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from shopcrm.registry import get_registry
 from shopcrm_sms_mock.behaviour import Behaviour
 from shopcrm_sms_mock.channel import MockSmsChannel
-from shopcrm_sms_mock.gateway import BUSINESS_LIMIT, ILLEGAL_NUMBER, NOT_FOUND, TRANSIENT, decide
+from shopcrm_sms_mock.gateway import BUSINESS_LIMIT, ILLEGAL_NUMBER, NOT_FOUND, TRANSIENT, decide, duplicate_count
 from shopcrm_sms_mock.models import Submission
 from sms_mock_support import NO_LIMITS, NOW, message
 
 
 def rows(session):
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the channel writes through sessions of its own
     return {row.message_id: row for row in session.scalars(select(Submission))}
 
 
@@ -72,7 +72,8 @@ def test_each_status_class_is_answered_deterministically(channel, session):
 
 def test_a_transient_error_keeps_nothing_and_the_retry_is_drawn_anew(channel, session):
     assert channel.send_batch([message(3)], {"transient_percent": 100})[0].status == "retry"
-    assert channel.query([message(3)], {})[0].error_code == NOT_FOUND
+    lost = channel.query([message(3)], {})[0]
+    assert (lost.status, lost.error_code) == ("retry", NOT_FOUND)
     retried = channel.send_batch([message(3)], {"transient_percent": 0})[0]
     assert retried.status == "accepted"
     stored = rows(session)[3]
@@ -136,9 +137,10 @@ def test_unknown_outcomes_and_query_tells_the_truth(channel, session):
         if answer.message_id in kept:
             assert answer.status == "accepted" and answer.gateway_id == stored[answer.message_id].gateway_id
         else:
-            assert (answer.status, answer.error_code) == ("rejected", NOT_FOUND)
+            assert (answer.status, answer.error_code) == ("retry", NOT_FOUND)  # safe to send again
     assert channel.query(batch, {}) == answers  # reproducible
-    assert channel.query([message(999)], {})[0].error_code == NOT_FOUND
+    never_received = channel.query([message(999)], {})[0]
+    assert (never_received.status, never_received.error_code) == ("retry", NOT_FOUND)
 
 
 def test_query_reports_delivered_and_rejected_messages(channel, session):
@@ -157,3 +159,78 @@ def test_saved_settings_apply_and_call_settings_override_them(channel, session):
     session.commit()
     assert channel.send_batch([message(1)], {})[0].status == "rejected"
     assert channel.send_batch([message(2)], {"permanent_percent": 0})[0].status == "accepted"
+
+
+def statements_of(config, run):
+    """The SQL statements ``run()`` sends to the database, as (text, executemany) pairs."""
+    from sqlalchemy import event
+
+    from shopcrm.db import get_engine
+
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0].upper(), executemany))
+
+    engine = get_engine(config)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return [s for s in seen if s[0] in ("SELECT", "INSERT", "UPDATE")]
+
+
+def test_a_batch_is_a_fixed_handful_of_statements(config, channel, session):
+    batch = [message(i) for i in range(1, 101)]
+    no_limits = statements_of(config, lambda: channel.send_batch(batch, NO_LIMITS))
+    assert no_limits == [("SELECT", False), ("SELECT", False), ("INSERT", True)]  # settings, known rows, rows
+    limited = statements_of(config, lambda: channel.send_batch([message(i) for i in range(101, 201)], {}))
+    assert limited == [("SELECT", False), ("SELECT", False), ("SELECT", False), ("INSERT", True)]
+    assert session.scalar(select(func.count()).select_from(Submission)) == 200
+    shares = {"transient_percent": 50, **NO_LIMITS}
+    mixed = [message(i) for i in range(201, 301)]
+    dropped = [m for m, r in zip(mixed, channel.send_batch(mixed, shares)) if r.status == "retry"]
+    assert dropped
+    session.rollback()
+    again = statements_of(config, lambda: channel.send_batch(dropped + batch[:1], shares))
+    assert [kind for kind, _ in again] == ["SELECT", "SELECT", "UPDATE", "UPDATE"]
+    assert again[2][1] == (len(dropped) > 1)  # the re-tried dropped rows at once, then the duplicate's count
+    assert duplicate_count(session) == 1
+
+
+def test_an_outid_retried_within_one_batch_is_answered_as_in_separate_batches(channel, session):
+    from shopcrm_sms_mock.behaviour import draw
+
+    shares = {"transient_percent": 50, **NO_LIMITS}
+    flaky = next(i for i in range(1, 1000)
+                 if draw("shopcrm", i, "outcome", 0) < 50 <= draw("shopcrm", i, "outcome", 1))
+    first, second, third = channel.send_batch([message(flaky)] * 3, shares)
+    assert first.status == "retry"
+    assert second.status == "accepted" and third == second
+    stored = rows(session)[flaky]
+    assert (stored.status, stored.attempts, stored.resends, stored.gateway_id) == (
+        "accepted", 2, 1, second.gateway_id)
+    assert stored.due_at == NOW + dt.timedelta(seconds=5) and stored.receipt_at is None
+
+
+def test_a_retried_dropped_row_is_decided_anew_and_keeps_its_row(channel, session, clock):
+    channel.send_batch([message(3, text="第一次")], {"transient_percent": 100})
+    row_id = session.scalar(select(Submission.id).where(Submission.message_id == 3))
+    session.rollback()
+    clock.advance(minutes=2)
+    retried = channel.send_batch([message(3, text="第二次")], {})[0]
+    stored = rows(session)[3]
+    assert (stored.id, stored.status, stored.attempts, stored.text) == (row_id, "accepted", 2, "第二次")
+    assert stored.gateway_id == retried.gateway_id and stored.error_code is None
+    assert stored.submitted_at == clock.now and stored.due_at == clock.now + dt.timedelta(seconds=5)
+
+
+def test_numbers_are_normalised_as_the_core_normalises_them():
+    from shopcrm.mobiles import normalise_mobile
+    from shopcrm_sms_mock.gateway import _number
+
+    for raw in ("13812345678", "19912345678", "12812345678", "1381234567", "138123456789", "+86 138 1234 5678",
+                "008613812345678", "13812345678.0", "１３８１２３４５６７８", "²3812345678", "", "abc"):
+        number, valid = normalise_mobile(raw)
+        assert _number(raw) == ((number or raw)[:32], valid), raw

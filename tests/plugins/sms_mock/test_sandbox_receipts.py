@@ -69,3 +69,77 @@ def test_raise_events_calls_every_plugin(config, events):
     assert raise_events([MessageEvent(kind="replied", channel="sms_mock", mobile="13800000001", text="TD")]) == 1
     assert events() == [{"kind": "replied", "channel": "sms_mock", "message_id": None, "gateway_id": None,
                          "mobile": "13800000001", "text": "TD", "error_code": None}]
+
+
+def test_due_messages_are_settled_oldest_first_a_chunk_at_a_time(channel, session, clock, monkeypatch):
+    from shopcrm_sms_mock import receipts
+
+    def no_draws(*args, **kwargs):
+        raise AssertionError("no per-message draw when every receipt has the same outcome")
+
+    monkeypatch.setattr(receipts, "draw", no_draws)
+    for first in (1, 11, 21):
+        channel.send_batch([message(i) for i in range(first, first + 10)], {"limit_per_minute": 0})
+        clock.advance(seconds=1)
+    later = NOW + dt.timedelta(minutes=1)
+    firsts = due_receipts(session, Behaviour(), later, limit=15)
+    assert sorted(e.message_id for e in firsts) == list(range(1, 16))
+    session.commit()
+    rest = due_receipts(session, Behaviour(failed_percent=100), later, limit=100)
+    assert sorted(e.message_id for e in rest) == list(range(16, 31))
+    assert {(e.kind, e.error_code) for e in rest} == {("failed", UNDELIVERED)}
+    session.commit()
+    assert due_receipts(session, Behaviour(), later) == []
+
+
+def test_a_mixed_share_of_failed_receipts_follows_the_draw(channel, session):
+    from shopcrm_sms_mock.behaviour import draw
+
+    channel.send_batch([message(i) for i in range(1, 41)], {"limit_per_minute": 0})
+    settled = settle(session, NOW + dt.timedelta(minutes=1), failed_percent=50)
+    kinds = {e.message_id: e.kind for e in settled}
+    assert set(kinds) == set(range(1, 41)) and set(kinds.values()) == {"delivered", "failed"}
+    assert all((kind == "failed") == (draw("shopcrm", m, "receipt") < 50) for m, kind in kinds.items())
+
+
+def test_the_job_settles_every_chunk_when_more_are_due_than_one_chunk(config, channel, session, events,
+                                                                       monkeypatch):
+    from shopcrm_sms_mock import receipts
+
+    monkeypatch.setattr(receipts, "CHUNK", 4)
+    channel.send_batch([message(i) for i in range(1, 11)], {"delay_seconds": 0, "limit_per_minute": 0})
+    status = wait_for(enqueue(RECEIPTS, config=config, wait=True), config)
+    assert status["result"] == {"delivered": 10, "failed": 0}
+    assert sorted(e["message_id"] for e in events()) == list(range(1, 11))
+
+
+def test_a_chunk_is_claimed_by_id_not_by_walking_every_accepted_message(config, channel, session):
+    """On SQLite the claiming UPDATE must fetch rows by primary key; through the status index it
+    would read every accepted message for each chunk (quadratic over a large campaign)."""
+    import pytest
+    from sqlalchemy import event
+
+    from shopcrm.db import get_engine
+
+    if not config.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite query plan")
+    channel.send_batch([message(i) for i in range(1, 11)], {"limit_per_minute": 0})
+    updates: list[tuple[str, tuple]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE"):
+            updates.append((statement, parameters))
+
+    engine = get_engine(config)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for share in (0, 50):
+            session.rollback()
+            due_receipts(session, Behaviour(failed_percent=share), NOW + dt.timedelta(minutes=1), limit=4)
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert updates
+    for statement, parameters in updates:
+        plan = [row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        assert "PRIMARY KEY" in plan[0], plan
