@@ -18,6 +18,7 @@ SIZES: dict[str, list[str]] = {
     "segment_count.py": ["--customers", "200000"],
     "customer_list.py": ["--customers", "200000"],
     "rfm.py": ["--customers", "100000", "--orders", "1000000", "--new-orders", "10000"],
+    "trigger_latency.py": ["--rate", "200", "--events", "6000", "--batch", "10"],
 }
 
 

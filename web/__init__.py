@@ -16,8 +16,8 @@ from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.web import access, api, auth, database, errors, i18n, masking, navigation, security
 from shopcrm.web.app_config import configure
 from shopcrm.web.plugin_blueprints import mount_plugin_blueprints
-from shopcrm.web.views import (account, admin, campaigns, customers, dashboard, imports, jobs, message_templates,
-                               opt_outs, orders, replies, segments, tokens)
+from shopcrm.web.views import (account, admin, automations, campaigns, customers, dashboard, imports, jobs,
+                               message_templates, opt_outs, orders, replies, segments, tokens)
 
 csrf = CSRFProtect()
 """Checks the token of every POST form and htmx request (header ``X-CSRFToken``)."""
@@ -55,6 +55,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(segments.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(message_templates.bp)
+    app.register_blueprint(automations.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(jobs.bp)

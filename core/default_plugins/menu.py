@@ -20,6 +20,7 @@ def menu_items(user: "User") -> Iterable[tuple[str, str]]:
         (_("Segments"), url_for("segments.index")),
         (_("Campaigns"), url_for("campaigns.index")),
         (_("Templates"), url_for("message_templates.index")),
+        (_("Automations"), url_for("automations.index")),
         (_("Orders"), url_for("orders.index")),
         (_("Replies"), url_for("replies.index")),
         (_("Opt-outs"), url_for("opt_outs.index")),

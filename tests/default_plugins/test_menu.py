@@ -22,6 +22,7 @@ CUSTOMERS = ("Customers", "customers.index")
 SEGMENTS = ("Segments", "segments.index")
 CAMPAIGNS = ("Campaigns", "campaigns.index")
 TEMPLATES = ("Templates", "message_templates.index")
+AUTOMATIONS = ("Automations", "automations.index")
 ORDERS = ("Orders", "orders.index")
 REPLIES = ("Replies", "replies.index")
 OPT_OUTS = ("Opt-outs", "opt_outs.index")
@@ -33,8 +34,8 @@ def minimal_app() -> Flask:
     """A stand-in with the endpoints the default menu links to, and Flask-Babel."""
     app = Flask("shopcrm_menu_test")
     Babel(app)
-    for label, endpoint in [DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, ORDERS, REPLIES, OPT_OUTS, IMPORT,
-                            IMPORT_HISTORY,
+    for label, endpoint in [DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, AUTOMATIONS, ORDERS, REPLIES, OPT_OUTS,
+                            IMPORT, IMPORT_HISTORY,
                             *ADMIN_PAGES]:
         app.add_url_rule(f"/{endpoint.replace('.', '/')}", endpoint=endpoint, view_func=lambda: "")
     return app
@@ -69,18 +70,18 @@ def expected(*pages: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def test_admin_sees_every_page_and_the_admin_pages(request_context):
-    assert menu_for("admin") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, ORDERS, REPLIES, OPT_OUTS, IMPORT,
-                                         *ADMIN_PAGES)
+    assert menu_for("admin") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, AUTOMATIONS, ORDERS,
+                                         REPLIES, OPT_OUTS, IMPORT, *ADMIN_PAGES)
 
 
 def test_operators_see_the_pages_and_the_import_page(request_context):
-    assert menu_for("operator") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, ORDERS, REPLIES, OPT_OUTS,
-                                            IMPORT)
+    assert menu_for("operator") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, AUTOMATIONS, ORDERS,
+                                            REPLIES, OPT_OUTS, IMPORT)
 
 
 def test_viewers_see_the_pages_and_the_import_history(request_context):
-    assert menu_for("viewer") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, ORDERS, REPLIES, OPT_OUTS,
-                                          IMPORT_HISTORY)
+    assert menu_for("viewer") == expected(DASHBOARD, CUSTOMERS, SEGMENTS, CAMPAIGNS, TEMPLATES, AUTOMATIONS, ORDERS,
+                                          REPLIES, OPT_OUTS, IMPORT_HISTORY)
 
 
 def test_the_menu_hook_runs_as_the_core_calls_it(request_context):
@@ -88,5 +89,5 @@ def test_the_menu_hook_runs_as_the_core_calls_it(request_context):
     results = dict(call_each("menu_items", user=User(username="boss", role="admin")))
     assert "default_menu" in results, "default_menu's menu_items failed or is not registered"
     assert [str(label) for label, _ in results["default_menu"]] == [
-        "Dashboard", "Customers", "Segments", "Campaigns", "Templates", "Orders", "Replies", "Opt-outs", "Import", "Plugins",
-        "Users", "Settings", "Channels", "API tokens"]
+        "Dashboard", "Customers", "Segments", "Campaigns", "Templates", "Automations", "Orders", "Replies", "Opt-outs",
+        "Import", "Plugins", "Users", "Settings", "Channels", "API tokens"]
