@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel
 from shopcrm.segments import LabelInfo, Segmenter
-from shopcrm.sql import in_ids, json_object
+from shopcrm.sql import in_ids, json_object, upsert_from_select
 
 NAME = "lifecycle"
 STAGES: tuple[tuple[str, str], ...] = (
@@ -78,7 +78,9 @@ class LifecycleSegmenter(Segmenter):
             ids = list(customer_ids)
             rows = rows.where(in_ids(Customer.id, ids, dialect))
             mine = and_(mine, in_ids(CustomerLabel.customer_id, ids, dialect))
-        session.execute(delete(CustomerLabel).where(mine), execution_options={"synchronize_session": False})
-        session.execute(insert(CustomerLabel).from_select(
-            ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"], rows))
+        # An upsert, not delete-then-insert: two runs at once (an import's and the API's) each
+        # leave every customer one label instead of clashing on the unique key.
+        session.execute(upsert_from_select(
+            dialect, CustomerLabel.__table__, ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"],
+            rows, conflict=["customer_id", "segmenter"], update=["value", "scores", "computed_at"]))
         return int(session.scalar(select(func.count()).select_from(CustomerLabel).where(mine)) or 0)

@@ -77,3 +77,37 @@ def test_bad_thresholds(config, message):
 
 def test_registered(config):
     assert [info.value for info in get_registry().segmenters["lifecycle"].labels()] == ["潜在", "新客", "活跃", "沉睡", "流失"]
+
+
+def test_two_runs_at_once_each_leave_one_label_per_customer(config, engine, session, shop):
+    """An import's run and the API's may overlap: the second waits for the first and updates its
+    labels instead of failing on the unique key."""
+    import threading
+
+    from shopcrm.db import session_factory
+
+    segmenter = LifecycleSegmenter()
+    cfg = segmenter.load_config(session, shop.id)
+    first = session_factory(engine, write=True)()
+    segmenter.compute(first, shop.id, cfg, now=NOW)  # not committed yet
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with session_factory(engine, write=True)() as other:
+                segmenter.compute(other, shop.id, cfg, now=NOW + dt.timedelta(days=30))
+                other.commit()
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1)  # it waits for the first run's transaction
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and errors == []
+    session.rollback()  # read what both runs committed
+    labels = stages(session, shop)
+    assert set(labels) == set(PEOPLE)
+    assert labels["regular"] == "沉睡"  # 50 days after the last order by the second run's clock
