@@ -132,3 +132,25 @@ def test_a_full_last_batch_marks_its_campaign_sent(config: Config, scripted: Scr
     dispatch.after(config, outcome, 4)
     with session_scope(config) as session:
         assert session.get(Campaign, campaign_id).status == "sent"
+
+
+def test_a_worker_can_serve_only_the_send_queue(redis_url: str, scripted: ScriptedChannel) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from shopcrm.jobs import enqueue
+
+    config = load_config()
+    campaign_id = started(config, 3)
+    other = enqueue("rollups.refresh", config, shop_id=1)  # a main-queue job the send worker leaves alone
+    worker = subprocess.run([os.path.join(os.path.dirname(sys.executable), "shopcrm"), "worker", "--burst",
+                             "--queues", "send"], env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    assert statuses(config, campaign_id) == {"sent": 3}
+    from shopcrm.jobs import job_status
+
+    assert job_status(other, config)["status"] == "queued"
+    refused = subprocess.run([os.path.join(os.path.dirname(sys.executable), "shopcrm"), "worker", "--queues",
+                              "mail"], env=os.environ.copy(), capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "mail: choose from main, send" in refused.stderr
