@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -57,6 +58,16 @@ def get_engine(config: Config | None = None) -> Engine:
     if engine is None:
         engine = _engines[config.database_url] = make_engine(config.database_url)
     return engine
+
+
+def _forget_pools_after_fork() -> None:
+    """In a forked child (an RQ work horse), drop the pooled connections inherited from the
+    parent without closing them: they are the parent's to use and close."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def dispose_engines() -> None:

@@ -3,7 +3,8 @@
 * :func:`shop_with_customers` writes a shop's customers set-based (one bulk write), each with a
   valid number of its own, and switches quiet hours off so the tests do not depend on the clock;
 * :class:`Workers` starts ``shopcrm worker`` processes, each in a process group of its own so a
-  test can SIGKILL a worker together with the work horse RQ forked for the job in hand;
+  test can SIGKILL a worker together with any work horse RQ forked (send jobs run in the worker
+  itself; other jobs in a work horse);
 * the *probe* is a loose plugin (``SHOPCRM_PLUGINS_DIR``) that logs, from inside every process,
   each OutId the outbox asks the SMS sandbox about (``query``), so a test can tell that rows
   were reconciled rather than sent again; in a worker started with ``RELIAB_SLOW_SECONDS`` it

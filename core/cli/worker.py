@@ -28,7 +28,9 @@ RECONNECT_SECONDS = 1.0
 def worker(burst: bool, name: str | None, served: str) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq import Queue, Worker
+    from rq import Queue
+
+    from shopcrm.jobs.worker import ShopcrmWorker
 
     cfg = config()
     if not cfg.redis_url:
@@ -41,7 +43,7 @@ def worker(burst: bool, name: str | None, served: str) -> None:
     while True:
         queues = [Queue(queue, connection=connection) for queue in names]
         try:
-            rq_worker = Worker(queues, connection=connection, name=name)
+            rq_worker = ShopcrmWorker(queues, connection=connection, name=name)
             rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
             return
         except (RedisConnectionError, RedisTimeoutError) as exc:
