@@ -17,12 +17,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopcrm import channel_settings
 from shopcrm.config import Config
 from shopcrm.message_templates import TemplateError, check, estimate, placeholders
 from shopcrm.models import Shop
 from shopcrm.registry import get_registry
 from shopcrm.sending_policy import load as load_policy
+from shopcrm.template_preview import price_per_part
 
 
 @dataclass(slots=True, frozen=True)
@@ -53,7 +53,7 @@ def estimate_message(session: Session, config: Config, shop_id: int, channel: st
     signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
     policy = load_policy(session, shop_id)
     composed = estimate(body, variables, signature, marketing=True, opt_out_text=policy.opt_out_text)
-    price = Decimal(str(channel_settings.load(session, config, channel, shop_id).get("price_per_part", 0)))
+    price = price_per_part(session, config, channel, shop_id)
     return MessageEstimate(composed.text, composed.characters, composed.parts, recipients, price,
                            composed.cost(recipients, price), unknown, error)
 

@@ -13,6 +13,14 @@ from shopcrm.sql import in_ids
 from shopcrm.variables import RenderContext, TemplateVariable
 
 
+def _customer(ctx: RenderContext) -> Customer | None:
+    return ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
+
+
+def _order(ctx: RenderContext) -> Order | None:
+    return ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+
+
 def _names(ctx: RenderContext, customer_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
     """``{customer id: (name, nick)}`` of many customers in one query."""
     dialect = ctx.session.get_bind().dialect.name
@@ -41,7 +49,7 @@ class CustomerName(TemplateVariable):
     example = "张伟"
 
     def value(self, ctx: RenderContext) -> str:
-        customer = ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
+        customer = _customer(ctx)
         if customer is None:
             return ""
         return customer.name or customer.platform_id or ""
@@ -57,7 +65,7 @@ class Nickname(TemplateVariable):
     example = "tb_zhangwei88"
 
     def value(self, ctx: RenderContext) -> str:
-        customer = ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
+        customer = _customer(ctx)
         return (customer.platform_id or customer.name or "") if customer else ""
 
     def values(self, ctx: RenderContext, customer_ids: Sequence[int]) -> Mapping[int, str]:
@@ -71,7 +79,7 @@ class OrderId(TemplateVariable):
     example = "3712893019283746"
 
     def value(self, ctx: RenderContext) -> str:
-        order = ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+        order = _order(ctx)
         return order.platform_order_id if order else ""
 
 
@@ -102,7 +110,7 @@ class Amount(TemplateVariable):
     example = "128.00"
 
     def value(self, ctx: RenderContext) -> str:
-        order = ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+        order = _order(ctx)
         if order is None:
             return ""
         return f"{order.paid_amount or order.total_amount:.2f}"
@@ -114,7 +122,7 @@ class RefundAmount(TemplateVariable):
     example = "128.00"
 
     def value(self, ctx: RenderContext) -> str:
-        order = ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+        order = _order(ctx)
         if order is None:
             return ""
         return f"{order.refund_amount or order.paid_amount:.2f}"
@@ -126,7 +134,7 @@ class City(TemplateVariable):
     example = "杭州市"
 
     def value(self, ctx: RenderContext) -> str:
-        customer = ctx.session.get(Customer, ctx.customer_id) if ctx.customer_id else None
+        customer = _customer(ctx)
         return (customer.city or customer.province or "") if customer else ""
 
 
