@@ -1,4 +1,4 @@
-"""Orders and customers as the JSON API receives them, parsed into records.
+"""Orders, customers and reviews as the JSON API receives them, parsed into records.
 
 The field names are the generic file layout's (``order_id``, ``customer_id``, ``mobile``,
 ``status``, ``paid_amount``, ``created_at`` ...), with an order's lines as ``items``:
@@ -12,13 +12,14 @@ from typing import Any, Callable, Mapping
 
 from shopcrm.files import fields as parse
 from shopcrm.files.fields import CellError
-from shopcrm.files.presets import CUSTOMER_FIELDS, ORDER_FIELDS
+from shopcrm.files.presets import CUSTOMER_FIELDS, ORDER_FIELDS, REVIEW_FIELDS
 from shopcrm.regions import parse_region
-from shopcrm.sources import CustomerRecord, OrderItemRecord, OrderRecord
+from shopcrm.sources import CustomerRecord, OrderItemRecord, OrderRecord, ReviewRecord
 
 ITEM_FIELDS = ("title", "quantity", "price", "sku", "platform_item_id")
 _ORDER_KEYS = frozenset(ORDER_FIELDS) - {"item_title", "item_sku", "item_quantity", "item_price"} | {"items"}
 _CUSTOMER_KEYS = frozenset(CUSTOMER_FIELDS)
+_REVIEW_KEYS = frozenset(REVIEW_FIELDS) | {"is_bad"}
 
 
 class FieldError(ValueError):
@@ -121,4 +122,22 @@ def parse_order(data: Any) -> OrderRecord:
         signed_at=_field(data, "signed_at", _timestamp),
         closed_at=_field(data, "closed_at", _timestamp),
         items=items,
+    )
+
+
+def parse_review(data: Any) -> ReviewRecord:
+    _check_keys(data, _REVIEW_KEYS, "a review")
+    reviewed = _field(data, "reviewed_at", _timestamp)
+    if reviewed is None:
+        raise FieldError("reviewed_at", "the review's time is missing")
+    is_bad = data.get("is_bad")
+    if is_bad is not None and not isinstance(is_bad, bool):
+        raise FieldError("is_bad", f"expected true or false, not {type(is_bad).__name__}")
+    return ReviewRecord(
+        platform_order_id=_field(data, "order_id", parse.order_id),
+        rating=_field(data, "rating", parse.rating),
+        created_at=reviewed,
+        platform_review_id=_field(data, "review_id"),
+        content=_field(data, "content") or "",
+        is_bad=is_bad,
     )

@@ -4,7 +4,7 @@
 trigger listens to the event's kind, and writes the messages its targets get
 (:mod:`shopcrm.automation_messages`), due at the event's time plus the automation's delay.
 Order events come from every data path through ``on_order_event`` (the default plugin
-``default_automations``); ``review.created`` from whatever imports reviews; ``daily`` from the
+``default_automations``); ``review.created`` from ingestion, for each new review (:mod:`shopcrm.reviews`); ``daily`` from the
 job :data:`DAILY_JOB`, run every day at :data:`DAILY_HOUR` o'clock shop time.
 
 Importing history never messages anyone: an event fires nothing when it is older than the

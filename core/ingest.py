@@ -1,7 +1,7 @@
 """Ingestion: upserting what data sources read, in batches, set-based.
 
-Every path that writes orders or customers (file imports, the API, demo data) goes through an
-:class:`Ingestor`. Per batch it loads the customers and the orders into staging tables
+Every path that writes orders, customers or reviews (file imports, the API, demo data) goes
+through an :class:`Ingestor`. Per batch it loads the customers and the orders into staging tables
 (:mod:`shopcrm.staging`), inserts what is new and updates what really changed with one SQL
 statement per table and step, writes each changed customer once together with its rollups
 (recomputed in SQL from its orders), commits, and then raises ``on_order_event`` once per real
@@ -9,6 +9,9 @@ change:
 
 * a new order: ``order.created`` (whatever its status);
 * a status change: ``order.<new status>`` (``order.paid``, ``order.shipped`` ...).
+
+Reviews are written after the batch's orders (:mod:`shopcrm.reviews`), and each new one is handed
+to the automation engine as ``review.created``.
 
 Keys: orders by (shop, platform order id); customers by (shop, identity), the identity being the
 platform id or, when there is none, ``tel:<mobile>``. Re-ingesting the same records changes
@@ -34,7 +37,9 @@ from shopcrm.mobiles import normalise_mobile
 from shopcrm.models import OrderItem, Shop
 from shopcrm.models.customer import customer_identity
 from shopcrm.plugins import call_each, get_plugin_manager
-from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, RowError
+from shopcrm.reviews import write_reviews
+from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, ReviewRecord, RowError
+from shopcrm.triggers import ReviewEvent
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +55,16 @@ CUSTOMER_FIELDS = ("platform_id", "name", "mobile", "mobile_tail", "sms_reachabl
 _TIMES = ("created_at", "paid_at", "shipped_at", "signed_at", "closed_at")
 
 
+class Refused(Exception):
+    """Raised by an all-or-nothing :class:`Ingestor` when any record was refused (by the
+    ingestor, or a :class:`RowError` it was given): the batch's transaction is rolled back, and
+    every refusal went to ``on_error``."""
+
+
 @dataclass(slots=True)
 class IngestStats:
     """Counts of one ingestion. ``inserted``/``updated``/``unchanged`` count orders for an order
-    import and customers for a customer import."""
+    import, customers for a customer import and reviews for a review import."""
 
     rows: int = 0
     inserted: int = 0
@@ -75,9 +86,10 @@ class _Batch:
     customers: dict[str, tuple[dict[str, Any], list[str]]] = field(default_factory=dict)
     """identity -> (column values, tags)"""
     standalone_customers: int = 0
+    reviews: list[ReviewRecord] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.orders) + self.standalone_customers
+        return len(self.orders) + self.standalone_customers + len(self.reviews)
 
 
 class Ingestor:
@@ -91,6 +103,7 @@ class Ingestor:
         batch_size: int | None = None,
         on_error: Callable[[RowError], None] | None = None,
         on_batch: Callable[[IngestStats], None] | None = None,
+        all_or_nothing: bool = False,
     ) -> None:
         self.engine = engine
         self.shop_id = shop_id
@@ -98,6 +111,7 @@ class Ingestor:
         self.batch_size = batch_size or BATCH_SIZE
         self.on_error = on_error
         self.on_batch = on_batch
+        self.all_or_nothing = all_or_nothing
         self.stats = IngestStats()
         self._batch = _Batch()
         self._engine = engine.execution_options(**{IMMEDIATE: True})
@@ -112,7 +126,7 @@ class Ingestor:
 
     # --- feeding ------------------------------------------------------------------------------
 
-    def feed(self, items: Iterable[OrderRecord | CustomerRecord | RowError]) -> IngestStats:
+    def feed(self, items: Iterable[OrderRecord | CustomerRecord | ReviewRecord | RowError]) -> IngestStats:
         try:
             for item in items:
                 self.add(item)
@@ -120,12 +134,14 @@ class Ingestor:
         finally:
             self._release()
 
-    def add(self, item: OrderRecord | CustomerRecord | RowError) -> None:
+    def add(self, item: OrderRecord | CustomerRecord | ReviewRecord | RowError) -> None:
         self.stats.rows += 1
         if isinstance(item, RowError):
             self._error(item)
             return
-        if isinstance(item, OrderRecord):
+        if isinstance(item, ReviewRecord):
+            self._batch.reviews.append(item)
+        elif isinstance(item, OrderRecord):
             identity = self._stage_customer(item.customer, item.row)
             if identity is None:
                 return
@@ -173,17 +189,27 @@ class Ingestor:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
+        if self.all_or_nothing and self.stats.errors and not batch.reviews:
+            raise Refused()  # nothing to write, nor any refusal left to find
         events: list[OrderEvent] = []
+        reviewed: list[ReviewEvent] = []
         conn = self._connection()
         with conn.begin():
-            ids = self._stage_customers(conn, batch)
-            if batch.orders:
-                events, changed = self._upsert_orders(conn, batch, ids)
-                staging.stage_rollups(conn, orders_changed=changed > 0)
-            now = {"now": utcnow()}
-            for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers, self._sql.write_rollups):
-                conn.execute(write, now)
+            if batch.customers:
+                ids = self._stage_customers(conn, batch)
+                if batch.orders:
+                    events, changed = self._upsert_orders(conn, batch, ids)
+                    staging.stage_rollups(conn, orders_changed=changed > 0)
+                now = {"now": utcnow()}
+                for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers,
+                              self._sql.write_rollups):
+                    conn.execute(write, now)
+            if batch.reviews:
+                reviewed = self._write_reviews(conn, batch.reviews)
+            if self.all_or_nothing and self.stats.errors:
+                raise Refused()  # rolls the batch back
         self._emit(events)
+        self._emit_reviews(reviewed)
         if self.on_batch is not None:
             self.on_batch(self.stats)
 
@@ -300,6 +326,28 @@ class Ingestor:
             _money(record.total_amount), _money(record.paid_amount), _money(record.refund_amount),
             created or paid_at or utcnow(), paid_at, shipped, signed, closed,
         )
+
+    def _write_reviews(self, conn: Connection, records: Sequence[ReviewRecord]) -> list[ReviewEvent]:
+        tz = self._tz
+        counts = write_reviews(conn, self.shop_id, records, self.source, self._error,
+                               lambda moment: _to_utc(moment, tz))  # type: ignore[arg-type,return-value]
+        self.stats.inserted += counts.inserted
+        self.stats.updated += counts.updated
+        self.stats.unchanged += counts.unchanged
+        return counts.events
+
+    def _emit_reviews(self, events: Sequence[ReviewEvent]) -> None:
+        """New reviews to the automation engine (a bad one alerts the shopkeeper); history
+        is dropped by :func:`~shopcrm.automations.may_fire` without a query."""
+        from shopcrm.automations import fire, may_fire
+        from shopcrm.config import active_config
+
+        fresh = [event for event in events if may_fire(event)]
+        if fresh:
+            config = active_config()
+            for event in fresh:
+                fire(config, event)
+        self.stats.events += len(events)
 
     def _emit(self, events: Sequence[OrderEvent]) -> None:
         if not events:

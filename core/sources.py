@@ -1,7 +1,7 @@
 """The data-source contract: where orders and customers come from.
 
-A :class:`DataSource` streams plain records (:class:`OrderRecord`, :class:`CustomerRecord`)
-or :class:`RowError` values for rows it could not read; the core's ingestion upserts the
+A :class:`DataSource` streams plain records (:class:`OrderRecord`, :class:`CustomerRecord`,
+:class:`ReviewRecord`) or :class:`RowError` values for rows it could not read; the core's ingestion upserts the
 records in batches and reports the errors with their row, column and reason. A source never
 holds a whole file in memory.
 """
@@ -81,6 +81,31 @@ class OrderRecord:
     row: int | None = None
 
 
+@dataclass(slots=True)
+class ReviewRecord:
+    """A buyer's review of an order, as a data source sees it. The order must already be known
+    (by its platform order id); the review belongs to that order's customer."""
+
+    platform_order_id: str
+    rating: int
+    """1 to 5; Taobao's 好评/中评/差评 are 5, 3 and 1."""
+    created_at: dt.datetime
+    platform_review_id: str | None = None
+    """The platform's id for the review; by default one review per order (``order:<id>``)."""
+    content: str = ""
+    is_bad: bool | None = None
+    """Whether it is a bad review; by default a rating of 2 or less."""
+    row: int | None = None
+
+    @property
+    def review_key(self) -> str:
+        return self.platform_review_id or f"order:{self.platform_order_id}"
+
+    @property
+    def bad(self) -> bool:
+        return self.is_bad if self.is_bad is not None else self.rating <= 2
+
+
 @dataclass(slots=True, frozen=True)
 class RowError:
     """A row a data source could not read. Reported to the operator, never silently dropped."""
@@ -120,10 +145,10 @@ class DataSource(abc.ABC):
     label: ClassVar[str]
     """Human label shown on the import page."""
     kinds: ClassVar[tuple[str, ...]] = ("orders", "customers")
-    """What it can import: ``orders``, ``customers`` or both."""
+    """What it can import: any of ``orders``, ``customers`` and ``reviews``."""
 
     @abc.abstractmethod
     def fetch(
         self, params: Mapping[str, Any]
-    ) -> Iterable[OrderRecord | CustomerRecord | RowError]:
+    ) -> Iterable[OrderRecord | CustomerRecord | ReviewRecord | RowError]:
         """Stream records (or row errors) for ``params`` (e.g. ``path``, ``kind``, ``preset``)."""

@@ -38,6 +38,7 @@ from shopcrm.sources import (
     OrderItemRecord,
     OrderRecord,
     OrderStatus,
+    ReviewRecord,
     RowError,
 )
 from shopcrm.triggers import ReviewEvent, ScheduleEvent, Trigger, TriggerTarget
@@ -49,7 +50,7 @@ HOOK_HEADING = re.compile(r"^### (?P<name>\w+)\((?P<args>[^)]*)\)[ \t]*$", re.MU
 HEADING = re.compile(r"^(?P<level>#{1,6}) (?P<title>.*?)[ \t]*$", re.MULTILINE)
 
 CONTRACTS: tuple[type, ...] = (
-    DataSource, OrderRecord, OrderItemRecord, CustomerRecord, RowError, OrderStatus, OrderEvent,
+    DataSource, OrderRecord, OrderItemRecord, CustomerRecord, ReviewRecord, RowError, OrderStatus, OrderEvent,
     Segmenter, LabelInfo,
     Trigger, TriggerTarget, ScheduleEvent, ReviewEvent,
     Channel, OutgoingMessage, SendResult, SettingsField, MessageEvent,

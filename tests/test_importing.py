@@ -99,3 +99,27 @@ def test_cli_import_explains_bad_arguments(config, tmp_path):
     assert no_shop.exit_code == 1 and "no shop named '无此店'" in no_shop.output
     no_layout = runner.invoke(build_cli(), ["import", "orders", str(path)])
     assert no_layout.exit_code == 1 and "the columns match no orders layout" in no_layout.output
+
+
+def test_cli_imports_reviews_of_imported_orders_and_reports_the_ones_of_unknown_orders(config, tmp_path):
+    from shopcrm.models import Review
+    from tests.files.test_source import REVIEW_HEADER
+
+    make_shop(config)
+    runner = CliRunner()
+    runner.invoke(build_cli(), ["import", "orders", str(write_csv(tmp_path / "orders.csv", TAOBAO_HEADER, TAOBAO_ROWS))])
+    path = write_csv(tmp_path / "评价.csv", REVIEW_HEADER, [
+        [TAOBAO_ROWS[0][0], "保温杯", "差评", "杯子有划痕", "2026-11-16 21:40:00"],
+        ["9999", "茶叶", "好评", "", "2026-11-17 08:00:00"],
+    ], "gbk")
+    first = json.loads(runner.invoke(build_cli(), ["import", "reviews", str(path), "--json"]).output)
+    assert (first["status"], first["rows"], first["inserted"], first["errors"]) == ("finished", 2, 1, 1)
+    with open(first["error_report"], encoding="utf-8-sig") as report:
+        assert list(csv.reader(report))[1] == [
+            "3", "order_id", "order 9999 is not in ShopCRM: import the orders before their reviews", "9999"]
+    second = json.loads(runner.invoke(build_cli(), ["import", "reviews", str(path), "--json"]).output)
+    assert (second["inserted"], second["unchanged"]) == (0, 1)
+    with session_scope(config) as session:
+        review = session.scalars(select(Review)).one()
+        order = session.scalars(select(Order).where(Order.platform_order_id == "3712893019283746")).one()
+        assert (review.order_id, review.customer_id, review.is_bad) == (order.id, order.customer_id, True)

@@ -12,6 +12,7 @@ from shopcrm.files.presets import FIELDS, PRESETS
 KIND_LABELS = {
     "orders": _l("Orders"),
     "customers": _l("Customers"),
+    "reviews": _l("Reviews"),
 }
 """What a file can hold, in the order the upload form offers them."""
 
@@ -46,6 +47,10 @@ FIELD_LABELS = {
     "item_sku": _l("Item SKU"),
     "item_quantity": _l("Item quantity"),
     "item_price": _l("Item price"),
+    "review_id": _l("Review ID"),
+    "rating": _l("Rating (1–5, or 好评/中评/差评)"),
+    "content": _l("Review text"),
+    "reviewed_at": _l("Review time"),
 }
 
 assert set(KIND_LABELS) == set(FIELDS), "every kind of file needs a label"

@@ -1,4 +1,4 @@
-"""``shopcrm import``: orders and customers from CSV or Excel files."""
+"""``shopcrm import``: orders, customers and reviews from CSV or Excel files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,13 +64,13 @@ def _command(kind: str) -> click.Command:
     return command
 
 
-@click.group("import", help="Import orders or customers from files.")
+@click.group("import", help="Import orders, customers or reviews from files.")
 def import_group() -> None:
     pass
 
 
-import_group.add_command(_command("orders"))
-import_group.add_command(_command("customers"))
+for _kind in FIELDS:
+    import_group.add_command(_command(_kind))
 
 
 def register(cli: click.Group) -> None:

@@ -88,6 +88,30 @@ def quantity(value: Any) -> int:
     return number
 
 
+RATING_NAMES: dict[str, int] = {
+    "好评": 5, "中评": 3, "差评": 1, "good": 5, "neutral": 3, "bad": 1,
+}
+"""Taobao's review results (and their English names) as ratings."""
+
+
+def rating(value: Any) -> int:
+    """A review's rating, 1 to 5: a number (``4``, ``4星``) or Taobao's 好评/中评/差评."""
+    raw = text(value)
+    if raw is None:
+        raise CellError(N_("the rating is missing"))
+    named = RATING_NAMES.get(raw.lower())
+    if named is not None:
+        return named
+    digits = raw.removesuffix("星").removesuffix("分").strip()
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:
+        number = Decimal(0)
+    if number != number.to_integral_value() or not 1 <= number <= 5:
+        raise CellError(N_("not a rating: %(value)r (give 1 to 5, or 好评, 中评, 差评)"), value=raw)
+    return int(number)
+
+
 def timestamp(value: Any) -> dt.datetime | None:
     """A shop-local date and time: 2026-11-11 10:00:00, 2026/11/11 10:00, 2026-11-11, Excel cells."""
     if isinstance(value, dt.datetime):

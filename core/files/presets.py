@@ -18,9 +18,13 @@ ORDER_FIELDS: tuple[str, ...] = (
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "customer_id", "name", "mobile", "email", "gender", "birthday", "tags", "province", "city", "address",
 )
-FIELDS = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS}
-REQUIRED = {"orders": ("order_id", "status", "created_at"), "customers": ()}
-"""Besides these, every file needs a ``customer_id`` or a ``mobile`` column."""
+REVIEW_FIELDS: tuple[str, ...] = ("order_id", "review_id", "rating", "content", "reviewed_at")
+FIELDS = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS, "reviews": REVIEW_FIELDS}
+REQUIRED = {"orders": ("order_id", "status", "created_at"), "customers": (),
+            "reviews": ("order_id", "rating", "reviewed_at")}
+"""Besides these, every order or customer file needs a ``customer_id`` or a ``mobile`` column
+(a review belongs to its order's customer)."""
+NEEDS_CUSTOMER = frozenset({"orders", "customers"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,7 @@ class Preset:
     """header -> field"""
 
     def expected_headers(self) -> list[str]:
-        wanted = set(REQUIRED[self.kind]) | {"customer_id"}
+        wanted = set(REQUIRED[self.kind]) | ({"customer_id"} if self.kind in NEEDS_CUSTOMER else set())
         return [header for header, name in self.columns.items() if name in wanted]
 
 
@@ -73,9 +77,24 @@ TAOBAO_CUSTOMERS = Preset("taobao", "Taobao/Tmall member export (会员信息)",
     "地址": "address",
     "标签": "tags",
 })
+GENERIC_REVIEWS = Preset("generic", "Generic (English headers)", "reviews", {f: f for f in REVIEW_FIELDS})
+TAOBAO_REVIEWS = Preset("taobao", "Taobao/Tmall review export (评价管理)", "reviews", {
+    "订单编号": "order_id",
+    "子订单编号": "order_id",
+    "评价编号": "review_id",
+    "评价ID": "review_id",
+    "评价结果": "rating",
+    "评价等级": "rating",
+    "评分": "rating",
+    "评价内容": "content",
+    "评论内容": "content",
+    "评价时间": "reviewed_at",
+    "评论时间": "reviewed_at",
+})
 PRESETS: dict[str, dict[str, Preset]] = {
     "orders": {"generic": GENERIC_ORDERS, "taobao": TAOBAO_ORDERS},
     "customers": {"generic": GENERIC_CUSTOMERS, "taobao": TAOBAO_CUSTOMERS},
+    "reviews": {"generic": GENERIC_REVIEWS, "taobao": TAOBAO_REVIEWS},
 }
 
 
@@ -97,7 +116,7 @@ def column_fields(headers: list[str], preset: Preset | None, mapping: Mapping[st
 
 def missing_fields(kind: str, found: Mapping[str, int]) -> list[str]:
     missing = [name for name in REQUIRED[kind] if name not in found]
-    if "customer_id" not in found and "mobile" not in found:
+    if kind in NEEDS_CUSTOMER and "customer_id" not in found and "mobile" not in found:
         missing.append("customer_id or mobile")
     return missing
 
@@ -112,11 +131,14 @@ def choose_preset(kind: str, headers: list[str], name: str | None, mapping: Mapp
     else:
         candidates = list(presets.values())
     best: tuple[Preset | None, dict[str, int]] | None = None
+    fewest = 0
     for preset in candidates:
         found = column_fields(headers, preset, mapping)
-        if not missing_fields(kind, found):
+        missing = len(missing_fields(kind, found))
+        if not missing:
             return preset, found
-        best = best or (preset, found)
+        if best is None or missing < fewest:  # the closest layout names what is missing
+            best, fewest = (preset, found), missing
     if mapping and name is None:
         found = column_fields(headers, None, mapping)
         if not missing_fields(kind, found):

@@ -1,4 +1,4 @@
-"""The ``file`` data source: orders or customers from a CSV or XLSX file."""
+"""The ``file`` data source: orders, customers or reviews from a CSV or XLSX file."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,23 +12,23 @@ from shopcrm.files.presets import FIELDS, PRESETS, choose_preset, missing_fields
 from shopcrm.files.tables import REPLACEMENT, FileFormatError, Table, open_table
 from shopcrm.messages import Message, N_
 from shopcrm.regions import parse_region
-from shopcrm.sources import CustomerRecord, DataSource, OrderItemRecord, OrderRecord, RowError
+from shopcrm.sources import CustomerRecord, DataSource, OrderItemRecord, OrderRecord, ReviewRecord, RowError
 
 Cells = list[Any]
 
 
 class FileSource(DataSource):
-    """Params: ``path``, ``kind`` (orders|customers), optional ``preset`` (generic|taobao),
+    """Params: ``path``, ``kind`` (orders|customers|reviews), optional ``preset`` (generic|taobao),
     ``mapping`` ({header: field}) and ``filename`` (the name the operator uploaded)."""
 
     name = "file"
     label = _l("CSV or Excel file")
-    kinds = ("orders", "customers")
+    kinds = ("orders", "customers", "reviews")
 
-    def fetch(self, params: Mapping[str, Any]) -> Iterator[OrderRecord | CustomerRecord | RowError]:
+    def fetch(self, params: Mapping[str, Any]) -> Iterator[OrderRecord | CustomerRecord | ReviewRecord | RowError]:
         kind = params.get("kind", "orders")
         if kind not in FIELDS:
-            raise FileFormatError(f"unknown kind {kind!r}: choose orders or customers")
+            raise FileFormatError(f"unknown kind {kind!r}: choose {', '.join(FIELDS)}")
         path = Path(params["path"])
         filename = params.get("filename") or path.name
         mapping = dict(params.get("mapping") or {})
@@ -46,8 +46,7 @@ class FileSource(DataSource):
         missing = missing_fields(kind, columns)
         if missing:
             raise FileFormatError(*_missing_message(filename, kind, table, missing, params.get("preset")))
-        convert = _order_converter if kind == "orders" else _customer_converter
-        yield from _convert_rows(table, convert(columns, table.headers))
+        yield from _convert_rows(table, _CONVERTERS[kind](columns, table.headers))
 
 
 def preview(path: Path, kind: str, limit: int = 10, filename: str | None = None) -> dict[str, Any]:
@@ -89,8 +88,8 @@ def _missing_message(filename: str, kind: str, table: Table, missing: list[str],
 
 
 def _convert_rows(
-    table: Table, convert: Callable[[int, Cells], OrderRecord | CustomerRecord]
-) -> Iterable[OrderRecord | CustomerRecord | RowError]:
+    table: Table, convert: Callable[[int, Cells], OrderRecord | CustomerRecord | ReviewRecord]
+) -> Iterable[OrderRecord | CustomerRecord | ReviewRecord | RowError]:
     csv = table.format == "csv"
     for number, cells in table.rows:
         if csv and REPLACEMENT in "".join(cells):  # CSV cells are text: one search per row
@@ -115,6 +114,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "created_at": parse.timestamp, "paid_at": parse.timestamp, "shipped_at": parse.timestamp,
     "signed_at": parse.timestamp, "closed_at": parse.timestamp,
     "item_quantity": parse.quantity, "item_price": parse.money,
+    "rating": parse.rating, "reviewed_at": parse.timestamp,
 }
 _DEFERRED = frozenset({"status"})
 """Parsed after the others: a closed order's status depends on its amounts."""
@@ -197,6 +197,26 @@ def _order_converter(columns: Mapping[str, int], headers: list[str]) -> Callable
         )
 
     return convert
+
+
+def _review_converter(columns: Mapping[str, int], headers: list[str]) -> Callable[[int, Cells], ReviewRecord]:
+    read = _reader(columns, headers)
+    time_header = headers[columns["reviewed_at"]]
+
+    def convert(row: int, cells: Cells) -> ReviewRecord:
+        values = read(cells)
+        if values.get("reviewed_at") is None:
+            raise _BadCell(time_header, Message(N_("the review time is missing")), None)
+        return ReviewRecord(platform_order_id=values["order_id"], rating=values["rating"],
+                            created_at=values["reviewed_at"], platform_review_id=values.get("review_id"),
+                            content=values.get("content") or "", row=row)
+
+    return convert
+
+
+_CONVERTERS: dict[str, Callable[[Mapping[str, int], list[str]], Callable[[int, Cells], Any]]] = {
+    "orders": _order_converter, "customers": _customer_converter, "reviews": _review_converter,
+}
 
 
 __all__ = ["FileFormatError", "FileSource", "preview"]

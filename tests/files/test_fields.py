@@ -49,3 +49,20 @@ def test_amounts_that_are_not_amounts_are_refused(raw):
 
 def test_text_strips_and_blanks():
     assert [fields.text(v) for v in (" a ", "null", "无", "", None, 3.0, 3.5)] == ["a", None, None, None, None, "3", "3.5"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("好评", 5), ("中评", 3), ("差评", 1), ("Bad", 1), (4, 4), ("4", 4), ("4星", 4), (" 2分 ", 2), (5.0, 5),
+])
+def test_ratings(raw, expected):
+    assert fields.rating(raw) == expected
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("", "the rating is missing"), ("0", "not a rating: '0'"), ("6", "not a rating: '6'"),
+    ("3.5", "not a rating: '3.5'"), ("一般", "not a rating: '一般'"),
+])
+def test_ratings_that_are_not_ratings_are_refused_naming_the_value(raw, reason):
+    with pytest.raises(CellError) as raised:
+        fields.rating(raw)
+    assert str(raised.value).startswith(reason)

@@ -162,3 +162,35 @@ def test_an_xlsx_upload_saved_without_its_suffix_is_read(tmp_path):
     (tmp_path / "upload.xlsx").rename(tmp_path / "3f9a1c")
     (record,) = fetch(tmp_path / "3f9a1c")
     assert record.platform_order_id == "3712893019283746"
+
+
+REVIEW_HEADER = ["订单编号", "宝贝名称", "评价结果", "评价内容", "评价时间"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_taobao_review_export(tmp_path, encoding):
+    path = write_csv(tmp_path / "评价.csv", REVIEW_HEADER, [
+        ["3712893019283746", "保温杯", "差评", "杯子有划痕", "2026-11-16 21:40:00"],
+        ["3712893019283747", "茶叶", "好评", "", "2026/11/17 08:00"],
+        ["3712893019283748", "毛巾", "一般般", "还行", "2026-11-17 09:00:00"],
+        ["3712893019283749", "毛巾", "中评", "还行", ""],
+    ], encoding)
+    first, second, bad_rating, no_time = FileSource().fetch({"path": str(path), "kind": "reviews"})
+    assert (first.platform_order_id, first.rating, first.bad, first.content, first.created_at, first.row) == (
+        "3712893019283746", 1, True, "杯子有划痕", dt.datetime(2026, 11, 16, 21, 40), 2)
+    assert first.review_key == "order:3712893019283746"
+    assert (second.rating, second.bad, second.content) == (5, False, "")
+    assert isinstance(bad_rating, RowError) and (bad_rating.row, bad_rating.column) == (4, "评价结果")
+    assert "一般般" in bad_rating.reason
+    assert isinstance(no_time, RowError) and (no_time.row, no_time.column, no_time.reason) == (
+        5, "评价时间", "the review time is missing")
+
+
+def test_a_review_file_without_its_columns_lists_what_each_layout_expects(tmp_path):
+    path = write_csv(tmp_path / "r.csv", ["订单编号", "评价内容"], [["1", "好"]])
+    with pytest.raises(FileFormatError) as raised:
+        list(FileSource().fetch({"path": str(path), "kind": "reviews"}))
+    message = str(raised.value)
+    assert "missing rating, reviewed_at" in message
+    assert "Preset taobao expects: 订单编号, 子订单编号, 评价结果, 评价等级, 评分, 评价时间, 评论时间" in message
+    assert "customer_id" not in message  # a review belongs to its order's buyer

@@ -2,6 +2,7 @@
 the field, and an OpenAPI document every real response is checked against."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from shopcrm.api_tokens import create_token, revoke_token
-from shopcrm.models import ApiToken, Customer, Order, OrderItem, Shop
+from shopcrm.models import ApiToken, Customer, Order, OrderItem, Review, Shop
 from shopcrm.shops import default_shop
 from shopcrm.web.api import payload
-from shopcrm.web.api.openapi import EXAMPLE_CUSTOMER, EXAMPLE_ORDER
+from shopcrm.web.api.openapi import EXAMPLE_CUSTOMER, EXAMPLE_ORDER, EXAMPLE_REVIEW
 
 ORDER = {
     "order_id": "T1001", "customer_id": "tb_a", "name": "张三", "mobile": "13800000000",
@@ -101,11 +102,14 @@ def test_the_document_covers_every_route_of_the_api(app: Flask, document: dict[s
 
 
 @pytest.mark.parametrize(("path", "schema", "example"), [("/orders", "Order", EXAMPLE_ORDER),
-                                                          ("/customers", "Customer", EXAMPLE_CUSTOMER)])
+                                                          ("/customers", "Customer", EXAMPLE_CUSTOMER),
+                                                          ("/reviews", "Review", EXAMPLE_REVIEW)])
 def test_the_schemas_list_exactly_the_fields_the_api_accepts(
     client: FlaskClient, token: str, document: dict[str, Any], path: str, schema: str,
     example: dict[str, Any]
 ) -> None:
+    if path == "/reviews":  # a review is of an order sent before
+        assert post(client, "/orders", EXAMPLE_ORDER, token).status_code == 200
     response = post(client, path, {**example, "colour": "red"}, token)
     body = check_response(document, path, response)
     assert response.status_code == 422 and body["errors"][0]["field"] == "colour"
@@ -375,6 +379,42 @@ def test_orders_posted_raise_order_events(
     post(client, "/orders", ORDER, token)
     post(client, "/orders", {**ORDER, "status": "TRADE_FINISHED"}, token)
     assert events == ["order.created", "order.completed"]
+
+
+def test_reviews_are_upserted_under_the_orders_buyer(
+    client: FlaskClient, token: str, document: dict[str, Any], session: Session
+) -> None:
+    post(client, "/orders", ORDER, token)
+    review = {"order_id": "T1001", "rating": "差评", "content": "发错颜色", "reviewed_at": "2026-11-13 20:00:00"}
+    assert check_response(document, "/reviews", post(client, "/reviews", review, token)) == {
+        "inserted": 1, "updated": 0, "unchanged": 0}
+    assert check_response(document, "/reviews", post(client, "/reviews", [review], token))["unchanged"] == 1
+    amended = {**review, "rating": 4, "is_bad": False}
+    assert check_response(document, "/reviews", post(client, "/reviews", amended, token))["updated"] == 1
+    session.rollback()
+    stored = session.scalars(select(Review)).one()
+    order = session.scalars(select(Order)).one()
+    assert (stored.order_id, stored.customer_id, stored.rating, stored.is_bad, stored.content) == (
+        order.id, order.customer_id, 4, False, "发错颜色")
+    assert stored.created_at == dt.datetime(2026, 11, 13, 12, 0)  # shop time to UTC
+
+
+def test_a_review_of_an_unknown_order_saves_nothing_and_names_the_field(
+    client: FlaskClient, token: str, document: dict[str, Any], session: Session
+) -> None:
+    post(client, "/orders", ORDER, token)
+    good = {"order_id": "T1001", "rating": 5, "reviewed_at": "2026-11-13T20:00:00+08:00"}
+    response = post(client, "/reviews", [good, {**good, "order_id": "NOPE"}, {**good, "rating": 9}], token)
+    body = check_response(document, "/reviews", response)
+    assert response.status_code == 422
+    assert body["errors"] == [
+        {"index": 1, "field": "order_id",
+         "message": "order NOPE is not in ShopCRM: import the orders before their reviews"},
+        {"index": 2, "field": "rating", "message": "not a rating: '9' (give 1 to 5, or 好评, 中评, 差评)"},
+    ]
+    response = post(client, "/reviews", [good, {**good, "order_id": "NOPE"}], token)
+    assert response.status_code == 422 and check_response(document, "/reviews", response)["errors"][0]["index"] == 1
+    assert count(session, Review) == 0
 
 
 # --- the guide --------------------------------------------------------------------------------

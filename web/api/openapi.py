@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the JSON API, served at ``/api/v1/openapi.json``.
 
-The fields of an order, an order line and a customer are those :mod:`shopcrm.api_records`
+The fields of an order, an order line, a customer and a review are those :mod:`shopcrm.api_records`
 accepts (the core's field lists); each has its schema and description here, and a field added
 to the core without one fails at import. Schemas are JSON Schema 2020-12, as OpenAPI 3.1
 uses; unknown fields are refused by the API and so are not allowed by the schemas either.
@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from shopcrm.api_records import ITEM_FIELDS
-from shopcrm.files.presets import CUSTOMER_FIELDS, ORDER_FIELDS
+from shopcrm.files.presets import CUSTOMER_FIELDS, ORDER_FIELDS, REVIEW_FIELDS
 from shopcrm.sources import OrderStatus
 from shopcrm.web.api.payload import MAX_BODY_BYTES, MAX_ITEMS
 
@@ -74,8 +74,23 @@ ITEM_SCHEMAS: dict[str, dict[str, Any]] = {
     "platform_item_id": {**_TEXT, "description": "The item's ID on the platform."},
 }
 
+REVIEW_SCHEMAS: dict[str, dict[str, Any]] = {
+    "order_id": {"type": ["string", "integer"], "minLength": 1,
+                 "description": "The reviewed order's number on the platform; the order must have "
+                                "been sent before (the review belongs to its buyer)."},
+    "review_id": {**_TEXT, "description": "The review's ID on the platform. With the shop it "
+                                          "identifies the review; without it an order has one review."},
+    "rating": {"type": ["integer", "string"], "examples": [5, "差评"],
+               "description": "1 to 5, or Taobao's result: 好评 (5), 中评 (3), 差评 (1)."},
+    "content": {**_TEXT, "description": "What the buyer wrote."},
+    "reviewed_at": {"type": "string", "description": "When the review was left. " + _LOCAL_TIME},
+    "is_bad": {"type": ["boolean", "null"],
+               "description": "Whether it is a bad review; by default a rating of 2 or less. A new, "
+                              "recent bad review alerts the shopkeeper when that automation is on."},
+}
+
 _missing = ((set(ORDER_KEYS) | set(CUSTOMER_FIELDS)) - set(FIELD_SCHEMAS)
-            | set(ITEM_FIELDS) - set(ITEM_SCHEMAS))
+            | set(ITEM_FIELDS) - set(ITEM_SCHEMAS) | set(REVIEW_FIELDS) - set(REVIEW_SCHEMAS))
 assert not _missing, f"fields without an OpenAPI schema: {sorted(_missing)}"
 
 _IDENTIFIED = [{"required": ["customer_id"]}, {"required": ["mobile"]}]
@@ -91,6 +106,10 @@ EXAMPLE_ORDER: dict[str, Any] = {
     "created_at": "2026-11-11T00:05:12+08:00",
     "paid_at": "2026-11-11T00:06:00+08:00",
     "items": [{"title": "保温杯 500ml", "quantity": 2, "price": "64.25"}],
+}
+EXAMPLE_REVIEW: dict[str, Any] = {
+    "order_id": "3712893019283746", "rating": "差评", "content": "杯子有划痕，客服也不回复",
+    "reviewed_at": "2026-11-16T21:40:00+08:00",
 }
 EXAMPLE_CUSTOMER: dict[str, Any] = {
     "customer_id": "tb_lily", "name": "李莉", "mobile": "13900001111", "gender": "f",
@@ -158,6 +177,9 @@ def openapi_document() -> dict[str, Any]:
     customer = _object({name: FIELD_SCHEMAS[name] for name in CUSTOMER_FIELDS}, [],
                        "A customer. Identified by customer_id, else by mobile; fields left out "
                        "(or null) keep what is known.", anyOf=_IDENTIFIED, examples=[EXAMPLE_CUSTOMER])
+    review = _object(REVIEW_SCHEMAS, ["order_id", "rating", "reviewed_at"],
+                     "A buyer's review of an order. Sending the same review again changes nothing; "
+                     "a changed rating or text updates it.", examples=[EXAMPLE_REVIEW])
     counts = {name: {"type": "integer", "minimum": 0, "description": description}
               for name, description in (("inserted", "New."), ("updated", "Changed."),
                                         ("unchanged", "Already as sent."))}
@@ -166,7 +188,7 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "ShopCRM API",
             "version": API_VERSION,
-            "description": "Push a shop's orders and customers into ShopCRM as they happen. "
+            "description": "Push a shop's orders, customers and reviews into ShopCRM as they happen. "
                            "Authenticate with an API token of the shop: "
                            "`Authorization: Bearer <token>`.",
         },
@@ -175,6 +197,7 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/orders": {"post": _push_operation("orders", "Order", EXAMPLE_ORDER)},
             "/customers": {"post": _push_operation("customers", "Customer", EXAMPLE_CUSTOMER)},
+            "/reviews": {"post": _push_operation("reviews", "Review", EXAMPLE_REVIEW)},
             "/openapi.json": {"get": {
                 "operationId": "getOpenApi",
                 "summary": "This document",
@@ -193,6 +216,7 @@ def openapi_document() -> dict[str, Any]:
                 "Order": order,
                 "OrderLine": line,
                 "Customer": customer,
+                "Review": review,
                 "UpsertResult": _object(counts, list(counts), "What the request changed."),
                 "FieldProblem": _object({
                     "index": {"type": "integer", "minimum": 0,

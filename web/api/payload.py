@@ -14,13 +14,13 @@ from typing import Any, Callable, TypeVar
 from flask import Request
 
 from shopcrm.api_records import FieldError
-from shopcrm.sources import CustomerRecord, OrderRecord
+from shopcrm.sources import CustomerRecord, OrderRecord, ReviewRecord
 from shopcrm.web.api.problems import ApiError, FieldProblem
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_ITEMS = 1000
 
-Record = TypeVar("Record", OrderRecord, CustomerRecord)
+Record = TypeVar("Record", OrderRecord, CustomerRecord, ReviewRecord)
 
 JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number",
               bool: "boolean", type(None): "null"}

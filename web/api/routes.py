@@ -1,4 +1,4 @@
-"""The API's views: push orders, push customers, and the OpenAPI document."""
+"""The API's views: push orders, customers and reviews, and the OpenAPI document."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -6,11 +6,11 @@ from typing import Any, Callable
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from shopcrm.api_records import parse_customer, parse_order
+from shopcrm.api_records import parse_customer, parse_order, parse_review
 from shopcrm.db import get_engine, utcnow
 from shopcrm.labels import relabel_changed
 from shopcrm.models import ApiToken
-from shopcrm.sources import CustomerRecord, OrderRecord
+from shopcrm.sources import CustomerRecord, OrderRecord, ReviewRecord
 from shopcrm.web.access import public
 from shopcrm.web.api import problems
 from shopcrm.web.api.auth import token_required
@@ -23,7 +23,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 problems.register(bp)
 
 
-def _push(token: ApiToken, parse: Callable[[Any], OrderRecord | CustomerRecord]) -> ResponseReturnValue:
+def _push(token: ApiToken, parse: Callable[[Any], OrderRecord | CustomerRecord | ReviewRecord]) -> ResponseReturnValue:
     """Read, check and save the request's items in the token's shop; answer the counts."""
     items = read_items(request)
     records, invalid = parse_items(items, parse)
@@ -44,6 +44,12 @@ def orders(token: ApiToken) -> ResponseReturnValue:
 @token_required
 def customers(token: ApiToken) -> ResponseReturnValue:
     return _push(token, parse_customer)
+
+
+@bp.post("/reviews")
+@token_required
+def reviews(token: ApiToken) -> ResponseReturnValue:
+    return _push(token, parse_review)
 
 
 @bp.get("/openapi.json")
