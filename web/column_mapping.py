@@ -20,7 +20,8 @@ from babel.lists import format_list
 from flask import abort
 from flask_babel import get_locale, gettext as _
 
-from shopcrm.files.presets import FIELDS, REQUIRED, choose_preset
+from shopcrm.files.presets import EITHER_CUSTOMER_FIELD, FIELDS, choose_preset
+from shopcrm.files.presets import missing_fields as required_missing
 from shopcrm.web.import_labels import field_label
 
 NOT_IMPORTED = ""
@@ -60,14 +61,15 @@ def prefill(kind: str, headers: list[str], preset: str | None) -> dict[int, str]
 
 
 def missing_fields(kind: str, chosen: Mapping[int, str]) -> list[str]:
-    """Labels of the required fields no column is mapped to (the rule of
-    :func:`shopcrm.files.presets.missing_fields`: the kind's required fields, and a buyer ID
-    or a mobile to tell who the customer is)."""
-    present = set(chosen.values())
-    missing = [field_label(name) for name in REQUIRED[kind] if name not in present]
-    if "customer_id" not in present and "mobile" not in present:
-        missing.append(_("%(first)s or %(second)s", first=field_label("customer_id"),
-                         second=field_label("mobile")))
+    """Labels of the required fields no column is mapped to, by the core's rule
+    (:func:`shopcrm.files.presets.missing_fields`)."""
+    missing = []
+    for name in required_missing(kind, {field: index for index, field in chosen.items()}):
+        if name == EITHER_CUSTOMER_FIELD:
+            missing.append(_("%(first)s or %(second)s", first=field_label("customer_id"),
+                             second=field_label("mobile")))
+        else:
+            missing.append(field_label(name))
     return missing
 
 

@@ -25,6 +25,8 @@ REQUIRED = {"orders": ("order_id", "status", "created_at"), "customers": (),
 """Besides these, every order or customer file needs a ``customer_id`` or a ``mobile`` column
 (a review belongs to its order's customer)."""
 NEEDS_CUSTOMER = frozenset({"orders", "customers"})
+EITHER_CUSTOMER_FIELD = "customer_id or mobile"
+"""How :func:`missing_fields` names a missing buyer ID and mobile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ def column_fields(headers: list[str], preset: Preset | None, mapping: Mapping[st
 def missing_fields(kind: str, found: Mapping[str, int]) -> list[str]:
     missing = [name for name in REQUIRED[kind] if name not in found]
     if kind in NEEDS_CUSTOMER and "customer_id" not in found and "mobile" not in found:
-        missing.append("customer_id or mobile")
+        missing.append(EITHER_CUSTOMER_FIELD)
     return missing
 
 

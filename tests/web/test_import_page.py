@@ -288,6 +288,30 @@ def test_an_excel_customer_file_is_imported(
     assert session.scalar(select(Customer.tags).where(Customer.platform_id == "tb_a")) == ["vip", "老客"]
 
 
+def test_a_taobao_review_export_is_imported_after_the_orders(
+    operator_client: FlaskClient, session: Session, tmp_path: Path
+) -> None:
+    from shopcrm.models import Review
+    from tests.files.test_source import REVIEW_HEADER
+
+    orders_url = preview_url(upload(operator_client, gbk_taobao_file(tmp_path), "淘宝订单.csv"))
+    wait_for_result(operator_client, run_id_of(confirm(operator_client, orders_url)))
+    reviews = write_csv(tmp_path / "评价.csv", REVIEW_HEADER, [
+        ["3712893019283746", "保温杯", "差评", "<b>杯子有划痕</b>", "2026-11-16 21:40:00"],
+        ["404", "茶叶", "好评", "", "2026-11-17 08:00:00"],
+    ], "gbk").read_bytes()
+    url = preview_url(upload(operator_client, reviews, "评价.csv", "reviews"))
+    page = text(operator_client.get(url))
+    assert "已识别格式：淘宝/天猫导出。" in page
+    assert "&lt;b&gt;杯子有划痕&lt;/b&gt;" in page  # the first rows, escaped
+    assert '<option value="rating" selected>' in page
+    fragment = wait_for_result(operator_client, run_id_of(confirm(operator_client, url)))
+    assert counts(fragment) == {"rows": 2, "inserted": 1, "updated": 0, "unchanged": 0, "errors": 1}
+    assert "新增、更新和未变均按评价计数。" in fragment
+    session.rollback()
+    assert session.scalars(select(Review.content)).all() == ["<b>杯子有划痕</b>"]
+
+
 def test_confirming_twice_starts_one_import(
     operator_client: FlaskClient, session: Session, tmp_path: Path
 ) -> None:
