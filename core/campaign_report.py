@@ -27,11 +27,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from shopcrm import channel_settings
 from shopcrm.config import Config
 from shopcrm.models import Campaign, Message, Order
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.sources import PAID_STATUSES
+from shopcrm.template_preview import price_per_part
 
 _PAID = [status.value for status in PAID_STATUSES]
 ACCEPTED = or_(Message.status.in_(("sent", "delivered")),
@@ -80,11 +80,9 @@ def report(session: Session, config: Config, campaign: Campaign) -> dict[str, An
     target = sum(counts.values())
     control = int(reasons.pop("control_group", 0))
     delivered, failed = int(counts.get("delivered", 0)), int(counts.get("failed", 0))
-    try:
-        price = channel_settings.load(session, config, campaign.channel, campaign.shop_id).get("price_per_part", 0)
-    except LookupError:  # the channel's plugin was removed since: the parts are still known
-        price = 0
-    cost = _money(Decimal(str(price)) * int(parts))
+    # The price the campaign editor estimated with: the channel's own, or the default when its
+    # plugin was removed since (or its secrets cannot be read: the price is not one).
+    cost = _money(price_per_part(session, config, campaign.channel, campaign.shop_id) * int(parts))
 
     bought = _attributed(session, campaign, days)
     buyers, orders, sales, delivered_buyers = session.execute(select(

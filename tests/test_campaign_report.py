@@ -3,7 +3,7 @@ rows and orders, on both databases."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -182,3 +182,14 @@ def test_rates_without_a_base_are_none(config, session, shop):
                  "incremental_sales"):
         assert figures[name] is None, name
     assert all(row["buyers"] == 0 and row["sales"] == 0 for row in by_day(session, campaign))
+
+
+def test_the_cost_is_priced_as_the_editor_estimated_it_when_the_channel_is_gone(config, session, shop):
+    campaign = make_campaign(session, shop)
+    campaign.channel = "uninstalled_gateway"  # its plugin was removed after the send
+    b = Builder(session, shop, campaign)
+    b.message("delivered", parts=2, sent_at=START)
+    b.message("sent", parts=1, sent_at=START)
+    session.commit()
+    cost = (PRICE * 3).quantize(Decimal("0.01"), ROUND_HALF_UP)  # three parts at the default price, to the fen
+    assert report(session, config, campaign)["cost"] == float(cost)
