@@ -160,14 +160,73 @@ def _order_figures(session: Session, shop_id: int, windows: Sequence[Window]) ->
     return found
 
 
-def daily(session: Session, shop_id: int, bounds: Sequence[tuple[dt.date, dt.datetime, dt.datetime]]
-          ) -> list[DayFigures]:
+DAY = 86400
+"""Seconds in a day of a time zone without a clock change."""
+
+Bounds = Sequence[tuple[dt.date, dt.datetime, dt.datetime]]
+
+
+def daily(session: Session, shop_id: int, bounds: Bounds) -> list[DayFigures]:
     """Each day of ``bounds`` (its date, start and end as naive UTC, as
-    :meth:`shopcrm.report_period.Period.day_bounds` gives them) with its figures, in one query:
-    the days are a small derived table joined to the paid orders by range, so day boundaries are
-    the shop's own midnights whatever its time zone does."""
+    :meth:`shopcrm.report_period.Period.day_bounds` gives them; ends may be cut short, as for
+    "the same hours" of earlier days) with its figures, in one query.
+
+    When the days follow each other every 24 hours and are all as long (no clock change in the
+    period, the last day alone may end early) an order's day is worked out from its time, and
+    the orders are grouped by it. Otherwise the days are a small derived table joined to the
+    orders by range, exact whatever the time zone does but slower on long periods.
+    """
     if not bounds:
         return []
+    if _regular(bounds):
+        rows = _by_arithmetic(session, shop_id, bounds)
+    else:
+        rows = _by_range(session, shop_id, bounds)
+    found = {int(n): (int(o), money(s), int(p), int(nw), int(r)) for n, o, s, p, nw, r in rows}
+    return [DayFigures(day, *found[i]) if i in found else DayFigures(day)
+            for i, (day, _start, _end) in enumerate(bounds)]
+
+
+def _regular(bounds: Bounds) -> bool:
+    first = bounds[0][1]
+    length = bounds[0][2] - bounds[0][1]
+    for index, (_day, start, end) in enumerate(bounds):
+        if start != first + dt.timedelta(seconds=DAY * index):
+            return False
+        if end - start != length and index != len(bounds) - 1:
+            return False
+    return length <= dt.timedelta(seconds=DAY) and bounds[-1][2] - bounds[-1][1] <= length
+
+
+def _seconds_since(session: Session, moment: Any, origin: dt.datetime) -> Any:
+    """Whole seconds from ``origin`` to the stored naive UTC ``moment``, in SQL."""
+    epoch = int((origin - dt.datetime(1970, 1, 1)).total_seconds())
+    if session.get_bind().dialect.name == "sqlite":
+        return func.cast(func.strftime("%s", moment), Integer) - epoch
+    return func.floor(func.extract("epoch", moment)) - epoch
+
+
+def _by_arithmetic(session: Session, shop_id: int, bounds: Bounds) -> Any:
+    origin = bounds[0][1]
+    length = int((bounds[0][2] - bounds[0][1]).total_seconds())
+    paid = paid_orders(shop_id, origin, bounds[-1][2])
+    since = _seconds_since(session, paid.c.at, origin)
+    placed = (select(paid.c.customer_id.label("customer_id"), paid.c.amount.label("amount"),
+                     func.floor(since / DAY).label("n"), since.label("since"),
+                     _seconds_since(session, Customer.first_order_at, origin).label("first"))
+              .join(Customer, Customer.id == paid.c.customer_id).subquery("placed"))
+    new = placed.c.first >= placed.c.n * DAY
+    query = (select(placed.c.n, func.count(), func.coalesce(func.sum(placed.c.amount), 0),
+                    func.count(func.distinct(placed.c.customer_id)),
+                    func.count(func.distinct(case((new, placed.c.customer_id)))),
+                    func.count(func.distinct(case((~new, placed.c.customer_id)))))
+             .group_by(placed.c.n))
+    if length < DAY:  # the same hours of each day: leave out what came later in the day
+        query = query.where(placed.c.since - placed.c.n * DAY < length)
+    return session.execute(query)
+
+
+def _by_range(session: Session, shop_id: int, bounds: Bounds) -> Any:
     days = union_all(*[
         select(literal(index, Integer).label("n"), literal(start, DateTime).label("start"),
                literal(end, DateTime).label("end"))
@@ -175,7 +234,7 @@ def daily(session: Session, shop_id: int, bounds: Sequence[tuple[dt.date, dt.dat
     ]).subquery("days")
     paid = paid_orders(shop_id, min(b[1] for b in bounds), max(b[2] for b in bounds))
     new = Customer.first_order_at >= days.c.start
-    rows = session.execute(
+    return session.execute(
         select(days.c.n, func.count(), func.coalesce(func.sum(paid.c.amount), 0),
                func.count(func.distinct(paid.c.customer_id)),
                func.count(func.distinct(case((new, paid.c.customer_id)))),
@@ -184,9 +243,6 @@ def daily(session: Session, shop_id: int, bounds: Sequence[tuple[dt.date, dt.dat
         .join(paid, and_(paid.c.at >= days.c.start, paid.c.at < days.c.end))
         .join(Customer, Customer.id == paid.c.customer_id)
         .group_by(days.c.n))
-    found = {int(n): (int(o), money(s), int(p), int(nw), int(r)) for n, o, s, p, nw, r in rows}
-    return [DayFigures(day, *found[i]) if i in found else DayFigures(day)
-            for i, (day, _start, _end) in enumerate(bounds)]
 
 
 def provinces(session: Session, shop_id: int, window: Window) -> list[ProvinceFigures]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -200,3 +201,33 @@ def test_an_empty_shop_has_zeros_and_no_rates(session: Session) -> None:
     assert current.orders == current.customers == 0 and current.sales == Decimal("0.00")
     assert current.aov is None and current.repurchase_rate is None and current.returning_share is None
     assert [d.orders for d in daily(session, shop.id, chosen.day_bounds())] == [0]
+
+
+def test_days_across_a_clock_change_keep_their_midnights(session: Session) -> None:
+    york = ZoneInfo("America/New_York")  # clocks go back an hour early on 1 November 2026
+    shop = Shop(name="纽约店", timezone="America/New_York")
+    session.add(shop)
+    session.flush()
+    buyer = Customer(shop_id=shop.id, platform_id="ny")
+    session.add(buyer)
+    session.flush()
+    for n, local in enumerate(["2026-10-31 23:30", "2026-11-01 00:30", "2026-11-01 23:30", "2026-11-02 00:30"]):
+        at = dt.datetime.fromisoformat(local).replace(tzinfo=york).astimezone(dt.UTC).replace(tzinfo=None)
+        session.add(Order(shop_id=shop.id, customer_id=buyer.id, platform_order_id=f"ny{n}", status="paid",
+                          paid_amount=Decimal("10"), total_amount=Decimal("10"), created_at=at, paid_at=at))
+    session.commit()
+    chosen = period("America/New_York", "custom", dt.date(2026, 10, 31), dt.date(2026, 11, 2),
+                    now=dt.datetime(2026, 11, 10))
+    days = daily(session, shop.id, chosen.day_bounds())
+    assert [(d.day.day, d.orders, d.new_customers, d.returning_customers) for d in days] == [
+        (31, 1, 1, 0), (1, 2, 0, 1), (2, 1, 0, 1)]
+
+
+def test_the_same_hours_of_each_day(session: Session, shop: Shop) -> None:
+    # 00:00–00:05 of each day from the 13th to the 14th: only midnight's 00:01 order on the 14th.
+    bounds = []
+    for day in (dt.date(2026, 11, 13), dt.date(2026, 11, 14)):
+        start, _ = local_day(TZ, day)
+        bounds.append((day, start, start + dt.timedelta(minutes=5)))
+    assert [(d.orders, d.sales) for d in daily(session, shop.id, bounds)] == [
+        (0, Decimal("0.00")), (1, Decimal("20.00"))]
