@@ -45,6 +45,7 @@ class Chart:
     """Per row, a segment builder address selecting its customers (label charts)."""
     note: str = ""
     horizontal: bool = False
+    stacked: bool = False
 
     def cell(self, row: list[Any], index: int) -> str:
         return format_figure(row[index], self.columns[index].kind) if self.columns[index].kind != "text" \
@@ -60,7 +61,7 @@ class Chart:
     def spec(self) -> str:
         """What dashboard.js draws, as JSON: labels and one dataset per plotted column."""
         return json.dumps({
-            "type": self.kind, "horizontal": self.horizontal,
+            "type": self.kind, "horizontal": self.horizontal, "stacked": self.stacked,
             "labels": [str(row[0]) for row in self.rows],
             "datasets": [{"label": column.title, "money": column.kind == "money",
                           "data": [float(row[i]) if row[i] is not None else None for row in self.rows]}
@@ -91,7 +92,7 @@ def _new_returning(figures: Figures) -> Chart:
                  [Column(_("Date"), "text"), Column(_("New customers"), "count", plotted=True),
                   Column(_("Returning customers"), "count", plotted=True)],
                  [[d.day.isoformat(), d.new_customers, d.returning_customers] for d in figures.days],
-                 note=_("New: their first paid order was that day. Returning: they had paid before."))
+                 note=_("New: their first paid order was that day. Returning: they had paid before."), stacked=True)
 
 
 def _provinces(figures: Figures) -> Chart:

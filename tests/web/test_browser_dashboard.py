@@ -4,6 +4,7 @@ fixtures this uses); fails on any browser console error, CSP violations included
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -55,4 +56,14 @@ def test_a_viewer_switches_the_period_and_opens_a_table(
     expect(table.locator("tbody tr")).to_have_count(90)
     expect(page.locator("#chart-sales a.chart-csv")).to_have_attribute("href", "/dashboard/sales.csv?period=90d")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+    # Picking dates asks for those days: the last 3 of the 90.
+    last = page.locator("#period-to").input_value()
+    first = (dt.date.fromisoformat(last) - dt.timedelta(days=2)).isoformat()
+    page.locator("#period-from").fill(first)
+    expect(page.locator("#period")).to_have_value("custom")
+    page.get_by_role("button", name="查看").click()
+    expect(page).to_have_url(re.compile(rf"period=custom&from={first}&to={last}"))
+    page.locator("#chart-sales summary").click()
+    expect(table.locator("tbody tr")).to_have_count(3)
     assert CONSOLE_ERRORS[page] == []

@@ -1,8 +1,16 @@
 /* The dashboard's charts, drawn with the vendored Chart.js from the figures each canvas carries
    in its data-chart attribute: labels and one dataset per series. Sales (money) go on their own
-   axis on the left, counts on the right, when a chart has both. */
+   axis on the left, counts on the right, when a chart has both. Picking a date in the period
+   form asks for a custom period. */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
+  ["period-from", "period-to"].forEach(function (id) {
+    var input = document.getElementById(id);
+    var preset = document.getElementById("period");
+    if (input && preset) {
+      input.addEventListener("change", function () { preset.value = "custom"; });
+    }
+  });
   if (typeof window.Chart === "undefined") {
     return;
   }
@@ -31,11 +39,11 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     var scales = {};
     if (spec.horizontal) {
-      scales = { x: { beginAtZero: true }, y: { grid: { display: false } } };
+      scales = { x: { beginAtZero: true }, y: { grid: { display: false }, ticks: { autoSkip: false } } };
     } else {
       scales = {
-        y: { beginAtZero: true, suggestedMax: 5 },
-        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 } }
+        y: { beginAtZero: true, suggestedMax: 5, stacked: spec.stacked },
+        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 }, stacked: spec.stacked }
       };
       if (mixed) {
         scales.y1 = { beginAtZero: true, position: "right", grid: { display: false }, ticks: { precision: 0 } };
