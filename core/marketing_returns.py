@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,8 +102,4 @@ def _costs(session: Session, config: Config, shop_id: int, window: Window) -> di
     return {trigger: money(cost) for trigger, cost in costs.items()}
 
 
-def as_row(item: Return) -> dict[str, Any]:
-    return {"name": item.name, "sent": item.sent, "cost": item.cost, "sales": item.sales, "roi": item.roi}
-
-
-__all__ = ["CAMPAIGN_LIMIT", "Return", "as_row", "automations", "campaigns"]
+__all__ = ["CAMPAIGN_LIMIT", "Return", "automations", "campaigns"]

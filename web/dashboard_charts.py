@@ -28,7 +28,8 @@ from shopcrm.web.campaign_labels import format_figure, plain_figure
 class Column:
     title: str
     kind: str
-    """``text``, ``count``, ``money`` or ``rate`` (:func:`format_figure`)."""
+    """``text``, ``count``, ``money``, ``rate`` or ``ratio`` (two decimals), as
+    :func:`format_figure` reads them."""
     plotted: bool = False
     """Drawn as a series of the chart (the first column gives the chart's labels)."""
 
