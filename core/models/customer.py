@@ -46,6 +46,8 @@ class Customer(Base):
         # index alone, a range of it when the rules bound the last order.
         Index("ix_customer_segment", "shop_id", "last_order_at", "total_paid", "order_count", "province",
               "sms_reachable"),
+        # The dashboard's customer base and new customers of a period: a range of first orders.
+        Index("ix_customer_shop_first_order", "shop_id", "first_order_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,7 +31,8 @@ def test_an_admin_walks_the_ui(page: Page, live_url: str, admin: User, tmp_path:
     expect(page.locator("#figure-customers .figure-value")).to_have_text("0")
     expect(page.locator(".topbar-user")).to_contain_text("boss")
     expect(page.locator(".topbar-user")).to_contain_text("管理员")
-    assert page.evaluate("() => Boolean(window.Chart && window.Chart.getChart('orders-chart'))")
+    page.wait_for_function("() => Boolean(window.Chart && window.Chart.getChart(document.querySelector("
+                           "'#chart-sales canvas')))")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     # Plugins.
@@ -71,7 +72,7 @@ def test_an_admin_walks_the_ui(page: Page, live_url: str, admin: User, tmp_path:
     expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-    expect(page.locator("#figure-orders")).to_contain_text("Orders")
+    expect(page.locator("#figure-paying-customers")).to_contain_text("Paying customers")
     page.screenshot(path=str(tmp_path / "dashboard-en.png"), full_page=True)
     page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", name="仪表盘", level=1)).to_be_visible()

@@ -1,32 +1,65 @@
-/* The dashboard's orders-per-day chart, drawn with the vendored Chart.js from the figures the
-   page carries in data attributes. */
+/* The dashboard's charts, drawn with the vendored Chart.js from the figures each canvas carries
+   in its data-chart attribute: labels and one dataset per series. Sales (money) go on their own
+   axis on the left, counts on the right, when a chart has both. Picking a date in the period
+   form asks for a custom period. */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
-  var canvas = document.getElementById("orders-chart");
-  if (!canvas || typeof window.Chart === "undefined") {
+  ["period-from", "period-to"].forEach(function (id) {
+    var input = document.getElementById(id);
+    var preset = document.getElementById("period");
+    if (input && preset) {
+      input.addEventListener("change", function () { preset.value = "custom"; });
+    }
+  });
+  if (typeof window.Chart === "undefined") {
     return;
   }
-  new window.Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: JSON.parse(canvas.getAttribute("data-labels")),
-      datasets: [{
-        label: canvas.getAttribute("data-series"),
-        data: JSON.parse(canvas.getAttribute("data-values")),
-        backgroundColor: "rgba(255, 106, 0, 0.75)",
+  var colours = ["rgba(255, 106, 0, 0.75)", "rgba(37, 99, 235, 0.7)", "rgba(22, 163, 74, 0.7)"];
+  document.querySelectorAll("canvas.dashboard-chart").forEach(function (canvas) {
+    var spec = JSON.parse(canvas.getAttribute("data-chart"));
+    var mixed = spec.datasets.length > 1 && spec.datasets.some(function (d) { return d.money; }) &&
+      spec.datasets.some(function (d) { return !d.money; });
+    var datasets = spec.datasets.map(function (dataset, index) {
+      var drawn = {
+        label: dataset.label,
+        data: dataset.data,
+        backgroundColor: colours[index % colours.length],
+        borderColor: colours[index % colours.length],
         borderRadius: 3,
         maxBarThickness: 18
-      }]
-    },
-    options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
-      plugins: { legend: { display: false } },
-      scales: {
-        y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } },
-        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 } }
+      };
+      if (mixed) {
+        drawn.yAxisID = dataset.money ? "y" : "y1";
+        if (!dataset.money) {
+          drawn.type = "line";
+          drawn.tension = 0.2;
+        }
+      }
+      return drawn;
+    });
+    var scales = {};
+    if (spec.horizontal) {
+      scales = { x: { beginAtZero: true }, y: { grid: { display: false }, ticks: { autoSkip: false } } };
+    } else {
+      scales = {
+        y: { beginAtZero: true, suggestedMax: 5, stacked: spec.stacked },
+        x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 }, stacked: spec.stacked }
+      };
+      if (mixed) {
+        scales.y1 = { beginAtZero: true, position: "right", grid: { display: false }, ticks: { precision: 0 } };
       }
     }
+    new window.Chart(canvas, {
+      type: spec.type,
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        indexAxis: spec.horizontal ? "y" : "x",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: spec.datasets.length > 1 } },
+        scales: scales
+      }
+    });
   });
 });
