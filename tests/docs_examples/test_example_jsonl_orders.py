@@ -44,8 +44,11 @@ def test_the_sample_file_is_imported(load_examples: Callable[..., None], session
                         ["6", "payment", "not an amount", "lots"]]
 
 
-def test_a_source_that_cannot_import_the_kind_is_refused(load_examples: Callable[..., None]) -> None:
+def test_a_source_that_is_unknown_or_cannot_import_the_kind_is_refused(load_examples: Callable[..., None]) -> None:
     load_examples("jsonl_orders")
     result = CliRunner().invoke(build_cli(), ["import", "customers", str(SAMPLE), "--source", "jsonl_orders"])
     assert result.exit_code == 2
     assert "no data source 'jsonl_orders' imports customers (sources that do: file)" in result.output
+    result = CliRunner().invoke(build_cli(), ["import", "orders", str(SAMPLE), "--source", "jsonl"])
+    assert result.exit_code == 2
+    assert "no data source 'jsonl' imports orders (sources that do: file, jsonl_orders)" in result.output
