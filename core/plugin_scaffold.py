@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Mapping
 
 from shopcrm import __version__
 
@@ -29,6 +29,13 @@ KINDS: dict[str, str] = {
 """The kinds of plugin a scaffold can start as, with what the generated code does."""
 
 DEFAULT_KIND = "variable"
+
+REGISTERS: dict[str, str] = {
+    "variable": "template_variables", "source": "data_sources", "segmenter": "segmenters",
+    "trigger": "triggers", "channel": "channels",
+}
+"""The registry kind (:meth:`shopcrm.registry.Registry.kinds`) in which each kind's object is
+registered under the plugin's name; a page registers a Flask blueprint of that name."""
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_NAME_LENGTH = 40
@@ -65,8 +72,10 @@ def package_name(name: str) -> str:
     return f"shopcrm_{name}"
 
 
-def check_name(name: str, taken: Collection[str] = ()) -> None:
-    """Refuse a plugin name that is not a lowercase identifier or is already a plugin's name."""
+def check_name(name: str, taken: Collection[str] = (), claimed: Mapping[str, str] | None = None) -> None:
+    """Refuse a plugin name that is not a lowercase identifier, is already a plugin's name
+    (``taken``), or names something the scaffold would register that another already holds
+    (``claimed``: name -> who holds it, e.g. "the template variable 'shop' of 'default_variables'")."""
     if not NAME_PATTERN.match(name):
         raise ScaffoldError(
             f"{name!r} is not a valid plugin name: use lowercase letters, digits and underscores, "
@@ -79,6 +88,9 @@ def check_name(name: str, taken: Collection[str] = ()) -> None:
     canonical = {re.sub(r"[-_.]+", "_", other).lower() for other in taken}
     if name in canonical:
         raise ScaffoldError(f"a plugin named {name!r} is already installed or built in; choose another name")
+    if claimed and name in claimed:
+        raise ScaffoldError(f"the new plugin would register {name!r}, which is already {claimed[name]}; "
+                            "choose another name")
 
 
 def camel_case(name: str) -> str:

@@ -67,9 +67,14 @@ def test_the_default_directory_is_named_after_the_distribution(tmp_path: Path, m
     ("sms_mock", "already installed or built in"),
     ("default_menu", "already installed or built in"),
     ("x" * 41, "longer than 40 characters"),
+    ("shop", "already the template variable 'shop' of the plugin 'default_variables'"),
+    ("file --kind source", "already the data source 'file' of the plugin 'default_files'"),
+    ("signed --kind trigger", "already the trigger 'signed' of the plugin 'lifecycle'"),
+    ("customers --kind page", "already the name of the core's 'customers' pages"),
 ])
 def test_bad_or_taken_names_are_refused_with_the_reason(tmp_path: Path, name: str, reason: str) -> None:
-    result = plugin_new(name, "--directory", str(tmp_path / "p"))
+    name, *kind = name.split()
+    result = plugin_new(name, *kind, "--directory", str(tmp_path / "p"))
     assert result.exit_code == 1 and reason in result.output and repr(name) in result.output
     assert not (tmp_path / "p").exists()
 
@@ -90,6 +95,10 @@ def test_a_folder_that_is_not_empty_is_never_overwritten(tmp_path: Path) -> None
 def test_an_unknown_kind_is_a_usage_error(tmp_path: Path) -> None:
     result = plugin_new("gift_cards", "--kind", "fax", "--directory", str(tmp_path / "p"))
     assert result.exit_code == 2 and "'fax' is not one of" in result.output
+
+
+def test_a_name_only_another_kind_holds_is_free(tmp_path: Path) -> None:
+    assert plugin_new("customers", "--kind", "trigger", "--directory", str(tmp_path / "p")).exit_code == 0
 
 
 def test_names_compare_like_pip_compares_them() -> None:
