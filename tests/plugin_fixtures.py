@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,22 @@ def install_entry_point_plugin(
     if str(site) not in sys.path:
         monkeypatch.syspath_prepend(str(site))
     monkeypatch.delitem(sys.modules, module, raising=False)
+
+
+def install_project(site: Path, monkeypatch: pytest.MonkeyPatch, project: Path) -> list[str]:
+    """Make the plugin distribution in the folder ``project`` (its ``pyproject.toml`` beside its
+    packages) importable and discoverable as an editable ``pip install`` would: its packages from
+    the folder itself, its name, version and ``shopcrm`` entry points from its ``pyproject.toml``.
+    Returns the entry-point names, the plugins it declares."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    entry_points = metadata["entry-points"]["shopcrm"]
+    site.mkdir(parents=True, exist_ok=True)
+    info = site / f"{metadata['name'].replace('-', '_')}-{metadata['version']}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {metadata['name']}\nVersion: {metadata['version']}\n")
+    (info / "entry_points.txt").write_text(
+        "[shopcrm]\n" + "".join(f"{name} = {module}\n" for name, module in entry_points.items()))
+    for path in (str(project), str(site)):
+        if path not in sys.path:
+            monkeypatch.syspath_prepend(path)
+    return list(entry_points)
