@@ -41,7 +41,7 @@ class Received:
 
     @property
     def body(self) -> str:
-        return str(self.message.get_content())
+        return str(self.message.get_content()).replace("\r\n", "\n")
 
 
 @dataclass
