@@ -1,0 +1,54 @@
+"""Templates for the email channel have a subject: required, checked like the text (``${var}``),
+and asked for in the editor only when the chosen channel sends email; an email's text is counted
+as one message and composed without the SMS signature."""
+from __future__ import annotations
+
+import re
+
+from shopcrm import campaigns
+from shopcrm.campaign_estimate import estimate_message
+from shopcrm.db import session_scope
+from shopcrm.models import Shop
+from shopcrm.template_store import TemplateData, save_template
+from sending_support import EVERYONE
+
+
+def _shop(session) -> int:
+    shop = Shop(name="模板测试店", sms_signature="小店")
+    session.add(shop)
+    session.flush()
+    return shop.id
+
+
+def test_an_email_template_needs_a_subject_with_known_variables(config) -> None:
+    with session_scope(config) as session:
+        shop_id = _shop(session)
+        missing = save_template(session, shop_id, TemplateData(name="a", text="您好", channel="email_smtp"))
+        unknown = save_template(session, shop_id, TemplateData(name="b", text="您好", channel="email_smtp",
+                                                               subject="${nobody}的优惠"))
+        sms = save_template(session, shop_id, TemplateData(name="c", text="您好", channel="sms_mock"))
+        good = save_template(session, shop_id, TemplateData(name="d", text="您好", channel="email_smtp",
+                                                            subject="${name}的优惠"))
+    assert "subject" in missing.errors and "subject" in unknown.errors and "${nobody}" in unknown.errors["subject"]
+    assert sms.ok and good.ok
+
+
+def test_an_email_campaign_needs_a_subject_and_costs_one_message_each(config) -> None:
+    with session_scope(config) as session:
+        shop_id = _shop(session)
+        try:
+            campaigns.create(session, shop_id, "无主题", "email_smtp", text="您好", rules=EVERYONE)
+        except campaigns.CampaignError as exc:
+            assert str(exc).startswith("subject:")
+        else:
+            raise AssertionError("an email campaign without a subject was accepted")
+        estimate = estimate_message(session, config, shop_id, "email_smtp", "很长的邮件正文" * 40, 10)
+        sms = estimate_message(session, config, shop_id, "sms_mock", "很长的邮件正文" * 40, 10)
+    assert estimate.parts == 1 and "【小店】" not in estimate.preview and "拒收请回复R" not in estimate.preview
+    assert sms.parts > 1 and sms.preview.startswith("【小店】")
+
+
+def test_the_editor_shows_the_subject_for_email_channels_only(operator_client) -> None:
+    page = operator_client.get("/templates/new").get_data(as_text=True)
+    block = re.search(r'<div id="subject-field" data-subject-channels="([^"]*)"\s*(hidden)?', page)
+    assert block and block.group(1).split() == ["email_smtp"] and block.group(2) == "hidden"
