@@ -52,3 +52,24 @@ def test_the_editor_shows_the_subject_for_email_channels_only(operator_client) -
     page = operator_client.get("/templates/new").get_data(as_text=True)
     block = re.search(r'<div id="subject-field" data-subject-channels="([^"]*)"\s*(hidden)?', page)
     assert block and block.group(1).split() == ["email_smtp"] and block.group(2) == "hidden"
+
+
+def test_the_campaign_wizard_asks_for_the_subject_of_an_email_campaign(operator_client, config) -> None:
+    from shopcrm.models import Segment
+    from shopcrm.shops import default_shop
+    from tests.web.web_support import page_token
+
+    with session_scope(config) as session:
+        segment = Segment(shop_id=default_shop(session).id, name="全部", rules=EVERYONE)
+        session.add(segment)
+        session.flush()
+        segment_id = segment.id
+    data = {"name": "邮件活动", "segment_id": str(segment_id), "template_id": "", "text": "您好",
+            "channel": "email_smtp", "control_percent": "0", "send_mode": "now",
+            "csrf_token": page_token(operator_client, "/campaigns/new")}
+    refused = operator_client.post("/campaigns/new", data=data).get_data(as_text=True)
+    assert "请填写主题：此渠道发送的是邮件。" in refused and 'id="confirm-form"' not in refused
+    accepted = operator_client.post("/campaigns/new", data={**data, "subject": "${name}您好"})
+    assert accepted.status_code == 200
+    page = accepted.get_data(as_text=True)
+    assert 'id="confirm-form"' in page and 'name="subject" value="${name}您好"' in page
