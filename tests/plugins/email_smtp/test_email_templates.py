@@ -73,3 +73,23 @@ def test_the_campaign_wizard_asks_for_the_subject_of_an_email_campaign(operator_
     assert accepted.status_code == 200
     page = accepted.get_data(as_text=True)
     assert 'id="confirm-form"' in page and 'name="subject" value="${name}您好"' in page
+
+
+def test_shopcrm_campaign_create_takes_the_subject_of_an_email_campaign(config) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from shopcrm.cli import build_cli
+    from shopcrm.models import Campaign
+
+    with session_scope(config) as session:
+        _shop(session)
+    args = ["campaign", "create", "--name", "上新", "--rules", json.dumps(EVERYONE), "--template-text", "新品上架",
+            "--channel", "email_smtp", "--json"]
+    refused = CliRunner().invoke(build_cli(), args)
+    assert refused.exit_code != 0 and "subject" in refused.output
+    made = json.loads(CliRunner().invoke(build_cli(), [*args, "--subject", "${name}，新品上架"],
+                                         catch_exceptions=False).output)
+    with session_scope(config) as session:
+        assert session.get(Campaign, made["id"]).subject == "${name}，新品上架"
