@@ -4,14 +4,15 @@ For a batch of :class:`~shopcrm.triggers.TriggerTarget` of one automation, :func
 
 1. keeps one target per dedupe key, and drops keys the automation already has a message for;
 2. addresses each: the customer's mobile, or the shop's alert phone
-   (:mod:`shopcrm.shop_alerts`) for a target ``to_shopkeeper``;
+   (:mod:`shopcrm.shop_alerts`) for a target ``to_shopkeeper``; through a channel of kind
+   ``email``, the customer's email address (alerts to the shopkeeper have none: ``invalid_email``);
 3. writes who must not be messaged as ``skipped`` with the first reason that applies, as
    campaigns do: ``invalid_number``, ``opted_out`` (of the automation's channel) and, for
    marketing triggers only, ``blacklisted`` (a bad review, when the shop enables it) and
    ``frequency_cap``. Notifications are exempt from the cap;
 4. renders the text for each customer and order now (``${var}`` from the registered variables,
    the target's ``context`` passed as :attr:`RenderContext.extra`), with the shop's signature
-   and, for marketing, the opt-out text;
+   and, for marketing, the opt-out text (an email channel's messages go as written);
 5. inserts the rows in one statement per chunk, ``ON CONFLICT (automation_id, dedupe_key) DO
    NOTHING``: a replayed event or a retried job adds nothing.
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from shopcrm.automation_checks import night_until
 from shopcrm.automation_store import options_of
+from shopcrm.channel_kinds import SMS, customer_address, kind_of
 from shopcrm.message_templates import compose, placeholders, render_values
 from shopcrm.models import Automation, Customer, Message, Review, Shop
 from shopcrm.opt_outs import opted_out
@@ -101,7 +103,8 @@ def _write_chunk(session: Session, automation: Automation, trigger: Trigger, tar
         return Written()
     recipients = _address(session, automation, trigger, fresh, policy, now)
     texts = render_texts(session, automation.shop_id, automation.template_text or trigger.default_template,
-                         [r.target for r in recipients if r.reason is None], trigger.marketing, policy)
+                         [r.target for r in recipients if r.reason is None], trigger.marketing, policy,
+                         signed=kind_of(automation.channel).signed)
     rendered = iter(texts)
     rows = []
     for recipient in recipients:
@@ -123,12 +126,17 @@ def _write_chunk(session: Session, automation: Automation, trigger: Trigger, tar
 
 def _address(session: Session, automation: Automation, trigger: Trigger, fresh: Sequence[tuple[str, TriggerTarget]],
              policy: SendingPolicy, now: dt.datetime) -> list[_Recipient]:
-    """Each target with its number and its reason to be skipped (``None``: send it)."""
+    """Each target with its address (a number, or an email address for an email channel) and its
+    reason to be skipped (``None``: send it)."""
     dialect = session.get_bind().dialect.name
+    kind = kind_of(automation.channel)
     customer_ids = {target.customer_id for _, target in fresh}
-    customers = {cid: (mobile, reachable) for cid, mobile, reachable in session.execute(
-        select(Customer.id, Customer.mobile, Customer.sms_reachable).where(in_ids(Customer.id, customer_ids, dialect)))}
-    shopkeeper = alert_phone(session, automation.shop_id) if any(t.to_shopkeeper for _, t in fresh) else None
+    address, valid = customer_address(kind)
+    customers = {cid: (found, bool(reachable)) for cid, found, reachable in session.execute(
+        select(Customer.id, address, valid).where(in_ids(Customer.id, customer_ids, dialect)))}
+    shopkeeper = None
+    if kind.name == SMS and any(t.to_shopkeeper for _, t in fresh):
+        shopkeeper = alert_phone(session, automation.shop_id)
     numbers: dict[str, str | None] = {}
     for key, target in fresh:
         if target.to_shopkeeper:
@@ -147,7 +155,7 @@ def _address(session: Session, automation: Automation, trigger: Trigger, fresh: 
     found = []
     for key, target in fresh:
         number = numbers[key]
-        reason = ("invalid_number" if not number else "opted_out" if number in stopped
+        reason = (kind.unreachable if not number else "opted_out" if number in stopped
                   else "blacklisted" if target.customer_id in blacklisted
                   else "frequency_cap" if target.customer_id in capped else None)
         if number is None and not target.to_shopkeeper:
@@ -170,7 +178,7 @@ def _at_cap(session: Session, customer_ids: Iterable[int], policy: SendingPolicy
 
 
 def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[TriggerTarget], marketing: bool,
-                 policy: SendingPolicy) -> list[str]:
+                 policy: SendingPolicy, signed: bool = True) -> list[str]:
     """The SMS for each target, in order: ``body`` filled for its customer and order (the target's
     ``context`` as :attr:`RenderContext.extra`), composed with the shop's signature (and the
     opt-out text for marketing). Targets about no order are filled a batch at a time per context
@@ -196,7 +204,7 @@ def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[Tr
         else:
             one = replace(ctx, customer_id=target.customer_id, order_id=target.order_id, extra=target.context or None)
             values = {name: variables[name].value(one) for name in names}
-        texts.append(compose(render_values(body, values), signature, marketing, policy.opt_out_text))
+        texts.append(compose(render_values(body, values), signature, marketing, policy.opt_out_text, signed))
     return texts
 
 

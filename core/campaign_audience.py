@@ -4,8 +4,10 @@ Every customer matching the campaign's rules gets one ``message`` row (unique pe
 customer, so writing twice adds nothing). Who must not be messaged is written too, as
 ``skipped`` with the first reason that applies, so the report counts every exclusion:
 
-1. ``invalid_number``: no mobile, or one that is not a valid mainland number;
-2. ``opted_out``: the number opted out of the campaign's channel;
+1. ``invalid_number``: no mobile, or one that is not a valid mainland number (a channel of kind
+   ``email`` addresses the customer's email instead, and this is ``invalid_email``: no address,
+   or not a valid one; see :mod:`shopcrm.channel_kinds`);
+2. ``opted_out``: the address opted out of the campaign's channel;
 3. ``blacklisted``: left a bad review (when the shop enables it);
 4. ``low_responder``: sent ``low_responder_messages`` marketing messages in 90 days and has not
    bought in that time (when the shop enables it);
@@ -15,7 +17,8 @@ customer, so writing twice adds nothing). Who must not be messaged is written to
    the same campaign always holds out the same customers, and another campaign an independent
    draw;
 
-and last ``duplicate_number``: a second customer with the same mobile (one message per phone).
+and last ``duplicate_number`` (``duplicate_email``): a second customer with the same mobile
+(email address): one message per address.
 The others are ``pending``, due at once or, in quiet hours, when they end.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from shopcrm.channel_kinds import Kind, customer_address, kind_of
 from shopcrm.models import Campaign, Customer, Message, OptOut, Review
 from shopcrm.saved_segments import known_segmenters
 from shopcrm.segment_rules import compile_rules
@@ -90,14 +94,18 @@ def recent_marketing(shop_id: int, policy: SendingPolicy, now: dt.datetime) -> A
             .subquery("recent"))
 
 
-def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime, recent: Any) -> Any:
+def skip_reason(campaign: Campaign, policy: SendingPolicy, now: dt.datetime, recent: Any,
+                kind: Kind | None = None) -> Any:
     """The SQL expression giving a customer's reason to be left out, or NULL to message them;
-    ``recent`` is :func:`recent_marketing` joined to the customers."""
+    ``recent`` is :func:`recent_marketing` joined to the customers, ``kind`` the campaign
+    channel's (looked up when not given)."""
     c = Customer
+    kind = kind or kind_of(campaign.channel)
+    address, valid = customer_address(kind)
     whens: list[tuple[Any, str]] = [
-        (or_(c.mobile.is_(None), c.sms_reachable.is_(False)), "invalid_number"),
+        (or_(address.is_(None), ~valid), kind.unreachable),
         (exists().where(OptOut.shop_id == c.shop_id, OptOut.channel == campaign.channel,
-                        OptOut.mobile == c.mobile), "opted_out"),
+                        OptOut.mobile == address), "opted_out"),
     ]
     if policy.blacklist_bad_reviews:
         whens.append((exists().where(Review.customer_id == c.id, Review.is_bad.is_(True)), "blacklisted"))
@@ -122,10 +130,12 @@ def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: S
     with a reason then become ``skipped`` in one update (an expression used twice in one
     ``SELECT`` may be evaluated twice)."""
     c = Customer
+    kind = kind_of(campaign.channel)
+    address, _valid = customer_address(kind)
     recent = recent_marketing(campaign.shop_id, policy, now)
     rows = (select(c.shop_id, c.id, literal(campaign.id), literal(campaign.channel),
-                   func.coalesce(c.mobile, ""), literal(""), literal(True), literal("pending"),
-                   skip_reason(campaign, policy, now, recent),
+                   func.coalesce(address, ""), literal(""), literal(True), literal("pending"),
+                   skip_reason(campaign, policy, now, recent, kind),
                    literal(0), literal(0), literal(send_after), literal(now), literal(now))
             .select_from(c.__table__.outerjoin(recent, recent.c.customer_id == c.id))
             .where(c.shop_id == campaign.shop_id, compile_rules(rules, known_segmenters())))
@@ -136,18 +146,19 @@ def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: S
     session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
     session.execute(update(table).where(table.c.campaign_id == campaign.id, table.c.status == "pending",
                                         table.c.skip_reason.is_not(None)).values(status="skipped"))
-    skip_duplicate_numbers(session, campaign.id)
+    skip_duplicate_numbers(session, campaign.id, kind.duplicate)
 
 
-def skip_duplicate_numbers(session: Session, campaign_id: int) -> int:
-    """Skip all but the first pending row of each mobile in the campaign (one message per phone)."""
+def skip_duplicate_numbers(session: Session, campaign_id: int, reason: str = "duplicate_number") -> int:
+    """Skip all but the first pending row of each address in the campaign as ``reason`` (one
+    message per phone, or per email address)."""
     table = Message.__table__
     ranked = (select(table.c.id, func.row_number().over(partition_by=table.c.to, order_by=table.c.id).label("n"))
               .where(table.c.campaign_id == campaign_id, table.c.status == "pending")
               .subquery())
     later = select(ranked.c.id).where(ranked.c.n > 1)
     result = session.execute(update(table).where(table.c.id.in_(later))
-                             .values(status="skipped", skip_reason="duplicate_number"))
+                             .values(status="skipped", skip_reason=reason))
     return int(result.rowcount or 0)
 
 

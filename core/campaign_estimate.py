@@ -1,8 +1,8 @@
 """What a campaign's message will look like and cost, before it is sent.
 
 :func:`estimate_message` composes the message as the phone shows it (the shop's signature
-first, the shop's opt-out text last, each ``${var}`` at its example value), counts its
-characters and billed parts, and prices it for an audience at the channel's
+first, the shop's opt-out text last, each ``${var}`` at its example value; an email channel's
+body as written), counts its characters and the parts the channel bills, and prices it for an audience at the channel's
 ``price_per_part``. The audience is the segment's count: the most the campaign can cost, since
 exclusions and the control group are only known once it starts.
 
@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shopcrm.channel_kinds import kind_of
 from shopcrm.config import Config
 from shopcrm.message_templates import TemplateError, check, estimate, placeholders
 from shopcrm.models import Shop
@@ -52,7 +53,10 @@ def estimate_message(session: Session, config: Config, shop_id: int, channel: st
     unknown = tuple(name for name in placeholders(body) if name not in variables)
     signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
     policy = load_policy(session, shop_id)
-    composed = estimate(body, variables, signature, marketing=True, opt_out_text=policy.opt_out_text)
+    registered = get_registry().channels
+    counter = registered[channel].count_segments if channel in registered else None
+    composed = estimate(body, variables, signature, marketing=True, opt_out_text=policy.opt_out_text,
+                        signed=kind_of(channel).signed, **({"count": counter} if counter else {}))
     price = price_per_part(session, config, channel, shop_id)
     return MessageEstimate(composed.text, composed.characters, composed.parts, recipients, price,
                            composed.cost(recipients, price), unknown, error)

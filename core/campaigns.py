@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shopcrm.campaign_audience import write_recipients
+from shopcrm.channel_kinds import kind_of
 from shopcrm.config import Config
 from shopcrm.db import session_scope, utcnow
 from shopcrm.jobs import Progress, job
@@ -31,6 +32,7 @@ from shopcrm.sending_policy import load as load_policy
 from shopcrm.sending_policy import shop_quiet_until
 
 MAX_CONTROL_SHARE = 0.5
+SUBJECT_MAX = 200
 OPEN = ("pending", "sending")
 
 
@@ -39,7 +41,7 @@ class CampaignError(ValueError):
 
 
 def _check(session: Session, shop_id: int, name: str, channel: str, text: str, rules: Any,
-           control_share: float) -> None:
+           control_share: float, subject: str | None = None) -> None:
     if not name.strip():
         raise CampaignError("name: a campaign needs a name")
     channels = get_registry().channels.items
@@ -49,6 +51,15 @@ def _check(session: Session, shop_id: int, name: str, channel: str, text: str, r
         check(text, get_registry().template_variables.items)
     except TemplateError as exc:
         raise CampaignError(f"text: {exc}") from None
+    if kind_of(channel).has_subject:
+        if not (subject or "").strip():
+            raise CampaignError(f"subject: channel {channel!r} sends email: give the message a subject")
+        if len(subject or "") > SUBJECT_MAX:
+            raise CampaignError(f"subject: at most {SUBJECT_MAX} characters")
+        try:
+            check(subject or "", get_registry().template_variables.items)
+        except TemplateError as exc:
+            raise CampaignError(f"subject: {exc}") from None
     try:
         check_rules(rules)
     except RuleError as exc:
@@ -60,8 +71,12 @@ def _check(session: Session, shop_id: int, name: str, channel: str, text: str, r
 def create(session: Session, shop_id: int, name: str, channel: str, text: str | None = None,
            segment_id: int | None = None, rules: Any = None, template_id: int | None = None,
            control_share: float = 0.0, scheduled_at: dt.datetime | None = None,
-           created_by: int | None = None, submission: str | None = None) -> Campaign:
+           created_by: int | None = None, submission: str | None = None,
+           subject: str | None = None) -> Campaign:
     """A new draft (or scheduled) campaign to a saved segment or to ``rules``.
+
+    ``subject`` (the template's when not given) is required for a channel whose messages have
+    one (email) and kept only for those.
 
     ``submission`` makes it idempotent: a form posted twice (a double click, a resent request)
     with the same token gets the campaign the first post made, not a second one.
@@ -74,14 +89,18 @@ def create(session: Session, shop_id: int, name: str, channel: str, text: str | 
     if template_id is not None and (template is None or template.shop_id != shop_id):
         raise CampaignError(f"template: no template {template_id} in this shop")
     body = text if text is not None else (template.text if template is not None else "")
+    if not (subject or "").strip() and template is not None:
+        subject = template.subject
+    subject = (subject or "").strip() or None
     segment = session.get(Segment, segment_id) if segment_id is not None else None
     if segment_id is not None and (segment is None or segment.shop_id != shop_id):
         raise CampaignError(f"segment: no segment {segment_id} in this shop")
     if segment is None and rules is None:
         raise CampaignError("segment: give a saved segment or rules")
     audience = segment.rules if segment is not None else rules
-    _check(session, shop_id, name, channel, body, audience, control_share)
+    _check(session, shop_id, name, channel, body, audience, control_share, subject)
     campaign = Campaign(shop_id=shop_id, name=name.strip(), channel=channel, text=body, segment_id=segment_id,
+                        subject=subject if kind_of(channel).has_subject else None,
                         rules=rules if segment is None else {}, template_id=template_id,
                         control_share=float(control_share), created_by=created_by,
                         status="scheduled" if scheduled_at else "draft", scheduled_at=scheduled_at,

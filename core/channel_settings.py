@@ -177,6 +177,9 @@ def save(session: Session, config: Config, channel_name: str, shop_id: int, valu
     declared = fields(get_channel(channel_name))
     stored = _stored(session, channel_name, shop_id)
     updates, errors = _validated(declared, stored, values)
+    own = {field.name for field in declared} - {field.name for field in CORE_FIELDS}
+    errors += get_channel(channel_name).check_settings(
+        {name: (value or "").strip() for name, value in values.items() if name in own})
     if errors:
         return errors
     key = config.secret_key()

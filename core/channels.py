@@ -89,11 +89,19 @@ class Channel(abc.ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     kind: ClassVar[str] = "sms"
+    """``sms`` or ``email``: which customer field the core addresses and how it composes messages
+    (see :mod:`shopcrm.channel_kinds`)."""
     max_batch: ClassVar[int] = 100
 
     def settings_fields(self) -> Sequence[SettingsField]:
         """The settings this channel needs; none by default."""
         return ()
+
+    def check_settings(self, values: Mapping[str, str]) -> list[str]:
+        """What is wrong with posted settings (text per field name, only the fields posted), one
+        message per problem naming its field; nothing is saved while there is any. None by
+        default: the core checks only that required fields are given."""
+        return []
 
     @abc.abstractmethod
     def send_batch(

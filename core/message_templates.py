@@ -6,7 +6,8 @@
 * :func:`render` fills the placeholders for one customer (and order) from the registered
   :class:`~shopcrm.variables.TemplateVariable` objects: text only, no code runs.
 * :func:`compose` adds what every SMS carries: the shop's signature 【…】 first and, for
-  marketing, the opt-out text (拒收请回复R) last.
+  marketing, the opt-out text (拒收请回复R) last. A channel whose kind does not sign its
+  messages (email: it adds its own unsubscribe link) gets the body as written.
 * :func:`sms_parts` is what a gateway bills: 70 characters for one SMS, 67 per part beyond, the
   signature and opt-out text included. :func:`estimate` counts a template with each variable's
   example value, for the editor and a campaign's estimated cost.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from shopcrm.variables import RenderContext, TemplateVariable
 
@@ -65,9 +66,14 @@ def render_values(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), text)
 
 
-def compose(body: str, signature: str | None, marketing: bool, opt_out_text: str = OPT_OUT_TEXT) -> str:
-    """The SMS as the phone shows it: 【signature】body, and the opt-out text for marketing."""
+def compose(body: str, signature: str | None, marketing: bool, opt_out_text: str = OPT_OUT_TEXT,
+            signed: bool = True) -> str:
+    """The SMS as the phone shows it: 【signature】body, and the opt-out text for marketing;
+    ``signed=False`` (a channel kind that carries neither, see :mod:`shopcrm.channel_kinds`):
+    the body alone."""
     text = body.strip()
+    if not signed:
+        return text
     if signature:
         text = f"【{signature.strip('【】 ')}】{text}"
     if marketing and opt_out_text and opt_out_text not in text:
@@ -97,11 +103,13 @@ class Estimate:
 
 
 def estimate(body: str, variables: Mapping[str, TemplateVariable], signature: str | None,
-             marketing: bool, opt_out_text: str = OPT_OUT_TEXT) -> Estimate:
-    """The SMS with each variable's example (its longest likely value) and what it bills."""
+             marketing: bool, opt_out_text: str = OPT_OUT_TEXT, signed: bool = True,
+             count: Callable[[str], int] = sms_parts) -> Estimate:
+    """The message with each variable's example (its longest likely value) and what it bills,
+    counted by ``count`` (a channel's ``count_segments``; SMS parts by default)."""
     filled = PLACEHOLDER.sub(lambda m: variables[m.group(1)].example if m.group(1) in variables else "", body)
-    text = compose(filled, signature, marketing, opt_out_text)
-    return Estimate(text, len(text), sms_parts(text))
+    text = compose(filled, signature, marketing, opt_out_text, signed)
+    return Estimate(text, len(text), count(text))
 
 
 __all__ = ["Estimate", "OPT_OUT_TEXT", "TemplateError", "check", "compose", "estimate", "placeholders",

@@ -6,8 +6,12 @@ full-width letters (ＴＤ), any case, spaces and trailing punctuation (退订�
 sentence that merely contains a keyword ("不要退订") is not an opt-out.
 
 Opting out is idempotent (one row per shop, channel and number, with where it came from:
-``reply``, ``form``, ``import`` or ``operator``); opting back in deletes the row. Every send asks
-:func:`opted_out` first, for a whole batch of numbers in one query.
+``reply``, ``form``, ``import``, ``operator`` or ``unsubscribe_link``); opting back in deletes the
+row. Every send asks :func:`opted_out` first, for a whole batch of numbers in one query.
+
+The address is what the channel's kind sends to (:mod:`shopcrm.channel_kinds`): a mobile for
+SMS channels, an email address (lower case) for email channels, kept in the same ``mobile``
+column.
 
 The opt-out pages read the list a page at a time (:func:`list_opt_outs`, keyset on the id),
 count it (:func:`count_opt_outs`) and export it in batches (:func:`iter_opt_outs`), filtered by
@@ -24,12 +28,12 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shopcrm.mobiles import normalise_mobile
+from shopcrm.channel_kinds import kind_of
 from shopcrm.models import Customer, OptOut, Setting
 from shopcrm.sql import in_texts
 
 DEFAULT_KEYWORDS: tuple[str, ...] = ("TD", "T", "R", "退订", "拒收")
-SOURCES = ("reply", "form", "import", "operator")
+SOURCES = ("reply", "form", "import", "operator", "unsubscribe_link")
 _NAMESPACE = "opt_out_keywords"
 _TRAILING = re.compile(r"[\s。．.!！?？,，~～]+$")
 
@@ -78,12 +82,13 @@ def is_opt_out(text: str, words: Sequence[str]) -> bool:
 
 
 def opt_out(session: Session, shop_id: int, channel: str, mobile: str, source: str) -> bool:
-    """Opt ``mobile`` out of ``channel``; ``False`` when it already was (nothing changes)."""
+    """Opt ``mobile`` (the address ``channel`` sends to: a number, or an email address for an
+    email channel) out of ``channel``; ``False`` when it already was (nothing changes)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-    number, _ = normalise_mobile(mobile)
+    number, _ = kind_of(channel).normalise(mobile)
     if not number:
-        raise ValueError("no mobile number given")
+        raise ValueError("no mobile number given" if kind_of(channel).name == "sms" else "no address given")
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OptOut)
     added = session.execute(insert.values(shop_id=shop_id, channel=channel, mobile=number, source=source)
@@ -94,17 +99,18 @@ def opt_out(session: Session, shop_id: int, channel: str, mobile: str, source: s
 
 def opt_in(session: Session, shop_id: int, channel: str, mobile: str) -> bool:
     """Let ``mobile`` be messaged on ``channel`` again; ``False`` when it was not opted out."""
-    number, _ = normalise_mobile(mobile)
+    number, _ = kind_of(channel).normalise(mobile)
     result = session.execute(delete(OptOut).where(OptOut.shop_id == shop_id, OptOut.channel == channel,
                                                   OptOut.mobile == number))
     return bool(result.rowcount)
 
 
 def opted_out(session: Session, shop_id: int, channel: str, mobiles: Iterable[str]) -> set[str]:
-    """Which of ``mobiles`` (as given) are opted out of ``channel``: one query."""
+    """Which of ``mobiles`` (addresses as given) are opted out of ``channel``: one query."""
+    normalise = kind_of(channel).normalise
     by_number: dict[str, list[str]] = {}
     for mobile in mobiles:
-        number, _ = normalise_mobile(mobile)
+        number, _ = normalise(mobile)
         if number:
             by_number.setdefault(number, []).append(mobile)
     if not by_number:
@@ -127,17 +133,20 @@ class ImportResult:
 
 def import_list(session: Session, shop_id: int, channel: str, lines: Iterable[str]) -> ImportResult:
     """Opt out every mobile of a list (one per line, or the first cell of a CSV line); a line that
-    is not a valid mainland mobile is reported with its number and kept out, the others go in."""
+    is not a valid mainland mobile (an email address, for an email channel) is reported with its
+    number and kept out, the others go in."""
     result = ImportResult()
+    kind = kind_of(channel)
     for number, line in enumerate(lines, start=1):
         cell = line.split(",")[0].strip().strip('"').lstrip("\ufeff")
         if not cell:
             continue
-        mobile, valid = normalise_mobile(cell)
+        mobile, valid = kind.normalise(cell)
         if not valid:
-            if number == 1 and not any(ch.isdigit() for ch in cell):
+            if number == 1 and not any(ch.isdigit() for ch in cell) and "@" not in cell:
                 continue  # a header row
-            result.errors.append((number, cell, "not a mainland mobile number"))
+            result.errors.append((number, cell, "not a mainland mobile number" if kind.name == "sms"
+                                  else "not an email address"))
             continue
         if opt_out(session, shop_id, channel, mobile or cell, "import"):
             result.added += 1

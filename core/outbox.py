@@ -266,7 +266,7 @@ def _send_group(config: Config, shop_id: int, channel_name: str, rows: list[Clai
     for start in range(0, len(keep), size):
         chunk = keep[start:start + size]
         outgoing = [OutgoingMessage(m.id, m.to, texts[m.id].text, texts[m.id].template_code,
-                                    texts[m.id].params) for m in chunk]
+                                    texts[m.id].params, texts[m.id].subject) for m in chunk]
         delay = throttle.reserve(len(chunk))
         ready = utcnow() + dt.timedelta(seconds=delay)
         if ready + lease(config) / 2 > held_until:  # a throttled or slow batch outlasting its lease

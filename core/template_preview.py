@@ -3,7 +3,8 @@
 :func:`preview` is what the template editor shows while the text is typed: the message with
 each variable's example value (its longest likely value, so the estimate errs on the high side)
 and, for a chosen customer, the message that customer would get. The shop's signature 【…】 comes
-first and marketing messages end with the opt-out text (:func:`shopcrm.message_templates.compose`).
+first and marketing messages end with the opt-out text (:func:`shopcrm.message_templates.compose`);
+through a channel of kind ``email`` the body goes as written.
 Parts are counted as the chosen channel bills; the cost uses that channel's ``price_per_part``
 for the shop (:mod:`shopcrm.channel_settings`).
 """
@@ -16,6 +17,7 @@ from typing import Mapping
 from sqlalchemy.orm import Session
 
 from shopcrm import channel_settings, customer_search, secret_box
+from shopcrm.channel_kinds import kind_of
 from shopcrm.channels import Channel
 from shopcrm.config import Config
 from shopcrm.message_templates import compose, estimate, render, sms_parts
@@ -83,7 +85,8 @@ def preview(session: Session, config: Config, shop_id: int, text: str, marketing
     shop = session.get(Shop, shop_id)
     signature = shop.sms_signature if shop is not None else None
     channel = _channel(channel_name)
-    guess = estimate(text, known, signature, marketing)
+    signed = kind_of(channel_name).signed
+    guess = estimate(text, known, signature, marketing, signed=signed)
     example = Message(guess.text, guess.characters, _count(channel, guess.text))
     price = price_per_part(session, config, channel_name, shop_id)
     recipients = max(0, recipients)
@@ -92,7 +95,7 @@ def preview(session: Session, config: Config, shop_id: int, text: str, marketing
     for_customer = None
     if customer is not None and customer.shop_id == shop_id:
         body = render(text, RenderContext(session=session, shop_id=shop_id, customer_id=customer.id), known)
-        composed = compose(body, signature, marketing)
+        composed = compose(body, signature, marketing, signed=signed)
         for_customer = Message(composed, len(composed), _count(channel, composed))
     else:
         customer = None

@@ -6,6 +6,8 @@ returns the errors per field (nothing is written when there are any):
 * the name (required, unique in the shop), the kind (``marketing`` or ``notification``) and the
   channel (a registered one, or none to choose when sending);
 * the text, with :func:`shopcrm.message_templates.check`: a variable nobody registered is refused;
+* the subject, checked the same way, and required when the channel sends email (its kind has
+  subjects, :mod:`shopcrm.channel_kinds`);
 * the gateway binding: an approved gateway template (Aliyun's TemplateCode) and its params,
   each param mapped to exactly one registered variable, written ``${name}``.
 
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopcrm import audit
+from shopcrm.channel_kinds import kind_of
 from shopcrm.message_templates import OPEN, PLACEHOLDER, TemplateError, check, placeholders, render
 from shopcrm.models import Template, User
 from shopcrm.registry import get_registry
@@ -145,9 +148,16 @@ def validate(session: Session, shop_id: int, data: TemplateData, template_id: in
         errors["kind"] = _("Choose marketing or notification.")
     if data.channel and data.channel not in get_registry().channels:
         errors["channel"] = _("No channel named %(name)s is installed.", name=data.channel)
-    if data.subject and len(data.subject) > SUBJECT_MAX:
-        errors["subject"] = _("Use at most %(max)d characters.", max=SUBJECT_MAX)
     known = variables()
+    subject = (data.subject or "").strip()
+    if subject and len(subject) > SUBJECT_MAX:
+        errors["subject"] = _("Use at most %(max)d characters.", max=SUBJECT_MAX)
+    elif subject:
+        problem = text_error(subject, known)
+        if problem:
+            errors["subject"] = problem
+    elif data.channel and "channel" not in errors and kind_of(data.channel).has_subject:
+        errors["subject"] = _("Write the subject: this channel sends email.")
     text_problem = text_error(data.text, known)
     if text_problem:
         errors["text"] = text_problem

@@ -64,6 +64,8 @@ class CampaignForm(FlaskForm):
     template_id = SelectField(_l("Saved template"), coerce=_optional_id, validators=[Optional()])
     text = TextAreaField(_l("Message"), filters=[_strip],
                          validators=[Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000))])
+    subject = StringField(_l("Subject (email)"), filters=[_strip], validators=[
+        Length(max=200, message=_l("Use at most %(max)d characters.", max=200))])
     channel = SelectField(_l("Channel"), validators=[DataRequired(message=_l("Choose a channel."))])
     control_percent = IntegerField(_l("Control group (%)"), default=0, validators=[
         InputRequired(message=_l("Enter a share from 0 to %(max)d.", max=MAX_CONTROL_PERCENT)),

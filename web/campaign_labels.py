@@ -45,6 +45,8 @@ SKIP_REASON_LABELS = {
     "no_longer_applies": _l("No longer applies"),
     "cancelled": _l("Campaign cancelled"),
     "duplicate_number": _l("Same number as another customer"),
+    "invalid_email": _l("No valid email address"),
+    "duplicate_email": _l("Same email address as another customer"),
 }
 assert set(SKIP_REASON_LABELS) == set(SKIP_REASONS), "every skip reason needs a label"
 

@@ -16,6 +16,8 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from shopcrm.channel_kinds import EMAIL, kind_of
+from shopcrm.emails import normalise_email
 from shopcrm.mobiles import normalise_mobile
 from shopcrm.registry import get_registry
 
@@ -24,6 +26,7 @@ SOURCE_LABELS = {
     "form": _l("Form"),
     "import": _l("List import"),
     "operator": _l("By hand"),
+    "unsubscribe_link": _l("Unsubscribe link (email)"),
 }
 """How the page names each source of an opt-out (:data:`shopcrm.opt_outs.SOURCES`)."""
 
@@ -46,9 +49,16 @@ def channel_label(name: str) -> str:
     return dict(channel_choices()).get(name, name)
 
 
-def mainland_mobile(_form: Any, field: Field) -> None:
-    """The field holds an 11-digit mainland mobile (separators and +86 allowed); it is
-    replaced by the normalised number."""
+def mainland_mobile(form: Any, field: Field) -> None:
+    """The field holds an 11-digit mainland mobile (separators and +86 allowed), or an email
+    address when the form's channel sends email; it is replaced by the normalised address."""
+    channel = getattr(form, "channel", None)
+    if channel is not None and kind_of(channel.data).name == EMAIL:
+        address, valid = normalise_email(field.data)
+        if not valid:
+            raise ValidationError(_l("Address: this channel sends email: enter an email address, e.g. name@example.com."))
+        field.data = address
+        return
     number, valid = normalise_mobile(field.data)
     if not valid:
         raise ValidationError(_l("Mobile: enter an 11-digit mainland mobile number, e.g. 13800138000."))

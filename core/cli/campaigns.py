@@ -33,13 +33,14 @@ def campaign() -> None:
 @click.option("--segment", "segment_name", default=None, help="A saved segment's name.")
 @click.option("--rules", "rules_text", default=None, help="Segment rules as JSON.")
 @click.option("--template-text", "text", required=True, help="The message, with ${var} placeholders.")
-@click.option("--channel", required=True, help="e.g. sms_mock or sms_aliyun.")
+@click.option("--channel", required=True, help="e.g. sms_mock, sms_aliyun or email_smtp.")
+@click.option("--subject", default=None, help="The subject, for email channels, with ${var} placeholders.")
 @click.option("--control", "control", type=float, default=0.0, show_default=True,
               help="Share held out as a control group (0 to 0.5).")
 @click.option("--shop", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def create(name: str, segment_name: str | None, rules_text: str | None, text: str, channel: str,
-           control: float, shop: str | None, as_json: bool) -> None:
+           subject: str | None, control: float, shop: str | None, as_json: bool) -> None:
     from shopcrm.campaigns import CampaignError
     from shopcrm.campaigns import create as create_campaign
     from shopcrm.campaigns import summary
@@ -54,7 +55,8 @@ def create(name: str, segment_name: str | None, rules_text: str | None, text: st
             target = shop_id(session, shop)
             segment_id = find_segment(session, target, segment_name).id if segment_name else None
             made = create_campaign(session, target, name, channel, text, segment_id=segment_id,
-                                   rules=rules_option(rules_text) if rules_text else None, control_share=control)
+                                   rules=rules_option(rules_text) if rules_text else None, control_share=control,
+                                   subject=subject)
             result = dict(summary(made))
     except (CampaignError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None

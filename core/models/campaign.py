@@ -24,6 +24,8 @@ class Campaign(Base):
     """The segment's rules as snapshotted when sending began."""
     template_id: Mapped[int | None] = mapped_column(ForeignKey("template.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str | None] = mapped_column(String(200))
+    """The subject, for channels whose messages have one (email), with ``${var}`` placeholders."""
     channel: Mapped[str] = mapped_column(String(40))
     control_share: Mapped[float] = mapped_column(Float, default=0.0)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -24,6 +24,8 @@ SKIP_REASONS = (
     "no_longer_applies",
     "cancelled",
     "duplicate_number",
+    "invalid_email",
+    "duplicate_email",
 )
 
 

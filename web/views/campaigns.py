@@ -58,7 +58,7 @@ SEND_JOB = "campaign.send"
 STARTABLE = ("draft", "scheduled")
 CANCELLABLE = ("draft", "scheduled", "sending")
 ERROR_FIELDS = {"name": "name", "channel": "channel", "text": "text", "template": "template_id",
-                "segment": "segment_id", "rules": "segment_id", "control": "control_percent"}
+                "segment": "segment_id", "rules": "segment_id", "control": "control_percent", "subject": "subject"}
 """The wizard's field for each field a :class:`~shopcrm.campaigns.CampaignError` names."""
 
 
@@ -148,6 +148,7 @@ def _wizard(shop: Shop, form: CampaignForm, status: int = 200) -> ResponseReturn
 
 def _create(shop: Shop, form: CampaignForm, submission: str | None = None) -> Campaign:
     return create(db(), shop.id, str(form.name.data), str(form.channel.data), text=form.body(),
+                  subject=form.subject.data or None,
                   submission=submission, segment_id=form.segment_id.data, template_id=form.template_id.data,
                   control_share=form.control_share(), scheduled_at=form.scheduled_at(), created_by=_actor().id)
 
@@ -159,6 +160,8 @@ def _refused(shop: Shop, form: CampaignForm, error: CampaignError) -> None:
     if field is form.text:
         estimate = _estimate(shop, form, 0)
         message = unknown_message(estimate) if estimate is not None and estimate.error else message
+    if field is form.subject and not form.subject.data:
+        message = _("Write the subject: this channel sends email.")
     field.errors = [*field.errors, message or str(error)]
 
 

@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from shopcrm import channel_settings, template_store
+from shopcrm.channel_kinds import kind_of
 from shopcrm.message_templates import estimate
 from shopcrm.models import Template, User
 from shopcrm.shops import default_shop
@@ -59,6 +60,9 @@ class TemplateForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.channel.choices = [SelectChoice("", _("Chosen when sending"))] + [
             SelectChoice(channel.name, channel.label) for channel in channel_settings.channels()]
+        self.subject_channels = [channel.name for channel in channel_settings.channels()
+                                 if kind_of(channel.name).has_subject]
+        """The channels whose messages have a subject: the editor shows the subject for those."""
 
     def data_for_store(self) -> tuple[template_store.TemplateData, list[str]]:
         """The posted template, and the gateway params lines that could not be read."""

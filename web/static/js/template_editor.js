@@ -18,4 +18,14 @@
     text.selectionStart = text.selectionEnd = start + insert.length;
     text.dispatchEvent(new Event("input", { bubbles: true }));
   });
+
+  /* The subject is asked for only when the chosen channel's messages have one (email). */
+  document.addEventListener("change", function (event) {
+    var subject = document.getElementById("subject-field");
+    if (!subject || !event.target || event.target.id !== "channel") {
+      return;
+    }
+    var channels = (subject.getAttribute("data-subject-channels") || "").split(" ");
+    subject.hidden = channels.indexOf(event.target.value) < 0;
+  });
 })();
