@@ -36,11 +36,16 @@ MASK = "****"
 def mask_mobile(mobile: str | None) -> str:
     """138****1234: the first 3 and last 4 digits stay, for roles that may not see the number.
 
-    Shorter values keep only their last 2 characters; a leading ``+86`` stays.
+    Shorter values keep only their last 2 characters; a leading ``+86`` stays. An email address
+    (what an email channel's opt-outs and messages hold) keeps the first 2 characters of its
+    name and its domain: ``wa****@example.com``.
     """
     if not mobile:
         return ""
     value = mobile.strip()
+    name, at, domain = value.rpartition("@")
+    if at and name:
+        return f"{name[:2] if len(name) > 2 else ''}{MASK}@{domain}"
     prefix = ""
     if value.startswith("+"):
         prefix, value = value[:3], value[3:]

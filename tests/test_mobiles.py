@@ -29,7 +29,8 @@ def test_normalise_mobile(raw, expected):
 
 @pytest.mark.parametrize(
     ("mobile", "masked"),
-    [("13812345678", "138****5678"), ("", ""), (None, ""), ("12345", "****45"), ("+8613812345678", "+86138****5678")],
+    [("13812345678", "138****5678"), ("", ""), (None, ""), ("12345", "****45"), ("+8613812345678", "+86138****5678"),
+     ("wangfang@example.com", "wa****@example.com"), ("li@qq.com", "****@qq.com")],
 )
 def test_mask_mobile(mobile, masked):
     assert mask_mobile(mobile) == masked
