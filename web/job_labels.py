@@ -10,6 +10,7 @@ JOB_KIND_LABELS = {
     "import.run": _l("Import a file"),
     "labels.refresh": _l("Recompute labels"),
     "campaign.send": _l("Send a campaign"),
+    "automations.daily": _l("Daily care messages"),
 }
 """Job kinds the core declares; a plugin's kinds show the ``label`` given to ``@job``, or their name."""
 

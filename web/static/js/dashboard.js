@@ -38,7 +38,9 @@ document.addEventListener("DOMContentLoaded", function () {
       return drawn;
     });
     var scales = {};
-    if (spec.horizontal) {
+    if (spec.horizontal) {  // a bar per row, each tall enough for its label (31 provinces, say)
+      var box = canvas.parentNode;
+      box.style.height = Math.max(box.clientHeight, spec.labels.length * 22 + 48) + "px";
       scales = { x: { beginAtZero: true }, y: { grid: { display: false }, ticks: { autoSkip: false } } };
     } else {
       scales = {
