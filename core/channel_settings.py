@@ -37,6 +37,7 @@ RATE_PER_SECOND = SettingsField(
     help=_l("At most this many messages per second for this shop through this channel; 0 for no limit."))
 CORE_FIELDS: tuple[SettingsField, ...] = (PRICE_PER_PART, RATE_PER_SECOND)
 """The settings every channel has, ahead of its own."""
+_CORE_NAMES = frozenset(field.name for field in CORE_FIELDS)
 
 SECRET_SET = _l("set")
 SECRET_NOT_SET = _l("not set")
@@ -64,9 +65,13 @@ def get_channel(channel_name: str) -> Channel:
 
 
 def fields(channel: Channel) -> list[SettingsField]:
-    """The core's fields, then the channel's own (a channel field named like a core one is left out)."""
-    core_names = {field.name for field in CORE_FIELDS}
-    return [*CORE_FIELDS, *(f for f in channel.settings_fields() if f.name not in core_names)]
+    """The core's fields, then the channel's own. A channel field named like a core one takes
+    its place, to say it in the channel's terms (an email channel's price is per email, and
+    free by default); it is still checked and typed as the core's."""
+    own = list(channel.settings_fields())
+    restated = {field.name: field for field in own if field.name in _CORE_NAMES}
+    return [*(restated.get(field.name, field) for field in CORE_FIELDS),
+            *(field for field in own if field.name not in _CORE_NAMES)]
 
 
 def _stored(session: Session, channel_name: str, shop_id: int) -> dict[str, Setting]:

@@ -19,6 +19,9 @@ DEFAULT_UNSUBSCRIBE_TEXT = "不想再收到这些邮件？点击退订："
 DEFAULT_SUBJECT = "您有一条新消息"
 
 FIELDS: tuple[SettingsField, ...] = (
+    SettingsField("price_per_part", _l("Price per email (yuan)"), required=False, default="0",
+                  help=_l("What the mail service charges for one email, if anything; used to estimate "
+                          "what a campaign costs.")),
     SettingsField("host", _l("SMTP server"), help=_l("Host name of the mail server, e.g. smtp.exmail.qq.com.")),
     SettingsField("port", _l("SMTP port"), default="587",
                   help=_l("587 for STARTTLS, 465 for SSL, 25 for plain SMTP.")),

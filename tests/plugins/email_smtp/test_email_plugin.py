@@ -71,3 +71,21 @@ def test_good_settings_are_stored_with_the_password_encrypted(config) -> None:
         "smtp.example.com", "465", "ssl", PASSWORD)
     assert stored and all(PASSWORD not in str(value) for value in stored)
     assert PASSWORD not in json.dumps(shown, ensure_ascii=False) and shown["password"] == "set"
+
+
+def test_an_email_is_priced_per_email_free_unless_the_shop_says_otherwise(config) -> None:
+    from decimal import Decimal
+
+    channel = get_registry().channels["email_smtp"]
+    fields = channel_settings.fields(channel)
+    price = fields[0]
+    assert [f.name for f in fields[:2]] == ["price_per_part", "rate_per_second"]
+    assert [f.name for f in fields].count("price_per_part") == 1
+    assert (str(price.label), price.default) == ("Price per email (yuan)", "0")
+    with session_scope(config) as session:
+        shop = Shop(name="邮件店")
+        session.add(shop)
+        session.flush()
+        assert channel_settings.load(session, config, "email_smtp", shop.id)["price_per_part"] == Decimal("0")
+        errors = channel_settings.save(session, config, "email_smtp", shop.id, {"price_per_part": "free"})
+    assert any("price per email" in str(error).lower() for error in errors)
