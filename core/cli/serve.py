@@ -12,9 +12,12 @@ import click
 
 
 @click.command(help="Serve the web UI.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SHOPCRM_HOST",
+              help="Address to listen on (env SHOPCRM_HOST).")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="SHOPCRM_PORT",
+              help="Port to listen on (env SHOPCRM_PORT).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), envvar="SHOPCRM_WEB_WORKERS",
+              help="gunicorn worker processes (env SHOPCRM_WEB_WORKERS).")
 @click.option("--dev", is_flag=True, help="Flask's own threaded server, for one user on one machine.")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
     from shopcrm.cli.common import config
