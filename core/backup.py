@@ -215,12 +215,16 @@ def _counts(database: Path) -> dict[str, int]:
 
 def _holds_data(database: Path) -> bool:
     """Whether any table but Alembic's (and SQLite's own) has a row: a freshly upgraded
-    database holds none."""
-    with _connect(database) as conn:
-        tables = [row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name <> 'alembic_version'")]
-        return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
+    database holds none. A file SQLite cannot read counts as holding data: it may be a
+    database worth rescuing."""
+    try:
+        with _connect(database) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name <> 'alembic_version'")]
+            return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
+    except sqlite3.DatabaseError:
+        return True
 
 
 @contextmanager
@@ -259,13 +263,17 @@ def _upgrade_needed(database: Path) -> bool:
 
 
 def _put_aside(database: Path, key: Path) -> list[Path]:
-    """Rename the database (its WAL checkpointed into it first) and the key file to
-    ``*.before-restore-<time>``; the new names."""
+    """Rename the database (its WAL checkpointed into it first, and whatever -wal/-shm files are
+    left) and the key file to ``*.before-restore-<time>``; the new names. No -wal file may stay
+    beside the restored database: SQLite would apply it to the wrong database."""
     kept: list[Path] = []
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     if database.exists():
-        with _connect(database) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            with _connect(database) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError:  # unreadable: kept as it is, with its -wal and -shm beside it
+            pass
         kept.append(_rename(database, stamp))
         for suffix in ("-wal", "-shm"):
             leftover = database.with_name(database.name + suffix)

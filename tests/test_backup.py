@@ -284,3 +284,17 @@ def test_a_different_environment_key_is_refused(make_install, tmp_path) -> None:
     same = make_install("same", empty=True, SHOPCRM_SECRET_KEY=source.secret_key())
     restore(same, archive)
     assert (same.instance_path / "shopcrm.db").exists()
+
+
+def test_an_unreadable_database_counts_as_data_and_is_kept(make_install, tmp_path) -> None:
+    source = make_install("source")
+    add_orders(source, 1)
+    archive = tmp_path / "shop.tar.gz"
+    backup(source, archive)
+    target = make_install("target", empty=True)
+    (target.instance_path / "shopcrm.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(BackupError, match="already holds data"):
+        restore(target, archive)
+    done = restore(target, archive, force=True)
+    assert [path.read_bytes()[:21] for path in done.kept] == [b"not a database at all"]
+    assert counts(target.instance_path / "shopcrm.db") == (1, 1)
