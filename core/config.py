@@ -4,6 +4,10 @@
   the generated secret key, uploads and reports live there, never in the repository.
 * ``DATABASE_URL``: a PostgreSQL URL (``postgresql://...``); default SQLite in the instance folder.
 * ``REDIS_URL``: when set, jobs go to Redis for ``shopcrm worker``; unset, they run in-process.
+* ``SHOPCRM_SECRET_KEY``: the instance's secret key (sessions, and the key channel secrets are
+  encrypted with); unset, it is generated once into the instance folder's ``secret_key`` file.
+  Every web and worker machine of one install must use the same key: share the instance folder,
+  or give each machine the same ``SHOPCRM_SECRET_KEY``.
 * any other ``SHOPCRM_<NAME>`` variable becomes the setting ``<NAME>`` (e.g. ``SHOPCRM_LOG_LEVEL``).
 """
 from __future__ import annotations
@@ -15,6 +19,13 @@ from pathlib import Path
 from typing import Mapping
 
 SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_SETTING = "SECRET_KEY"
+"""The setting (environment variable ``SHOPCRM_SECRET_KEY``) that gives the key instead of the file."""
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with a message saying which and why."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -29,7 +40,16 @@ class Config:
         return self.database_url.startswith("sqlite")
 
     def secret_key(self) -> str:
-        """The instance's secret key, generated on first use and kept in the instance folder."""
+        """The instance's secret key: ``SHOPCRM_SECRET_KEY`` when set (several machines share
+        it), else generated on first use and kept in the instance folder."""
+        given = self.extra.get(SECRET_KEY_SETTING, "").strip()
+        if given:
+            if len(given) < MIN_SECRET_KEY_LENGTH:
+                raise ConfigError(
+                    f"SHOPCRM_SECRET_KEY is too short ({len(given)} characters): use at least "
+                    f"{MIN_SECRET_KEY_LENGTH}, e.g. the output of `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+                )
+            return given
         return load_or_create_secret(self.instance_path)
 
 

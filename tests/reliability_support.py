@@ -2,9 +2,9 @@
 
 * :func:`shop_with_customers` writes a shop's customers set-based (one bulk write), each with a
   valid number of its own, and switches quiet hours off so the tests do not depend on the clock;
-* :class:`Workers` starts ``shopcrm worker`` processes, each in a process group of its own so a
-  test can SIGKILL a worker together with any work horse RQ forked (send jobs run in the worker
-  itself; other jobs in a work horse);
+* :class:`Workers` starts ``shopcrm worker`` processes (and other long-running commands such as
+  ``shopcrm serve``), each in a process group of its own so a test can SIGKILL a worker together
+  with any work horse RQ forked (send jobs run in the worker itself; other jobs in a work horse);
 * the *probe* is a loose plugin (``SHOPCRM_PLUGINS_DIR``) that logs, from inside every process,
   each OutId the outbox asks the SMS sandbox about (``query``), so a test can tell that rows
   were reconciled rather than sent again; in a worker started with ``RELIAB_SLOW_SECONDS`` it
@@ -135,10 +135,16 @@ class Workers:
         self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, burst: bool = True, **env: str) -> subprocess.Popen[bytes]:
-        log = open(self.logs / f"worker{len(self.procs)}.log", "wb")
-        proc = subprocess.Popen([SHOPCRM, "worker", *(["--burst"] if burst else [])],
-                                env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
+    def start(self, burst: bool = True, queues: str | None = None, **env: str) -> subprocess.Popen[bytes]:
+        """A ``shopcrm worker`` (``--queues`` when given), its output in ``worker<n>.log``."""
+        args = ["worker", *(["--burst"] if burst else []), *(["--queues", queues] if queues else [])]
+        return self.spawn(args, f"worker{len(self.procs)}", **env)
+
+    def spawn(self, args: list[str], name: str, **env: str) -> subprocess.Popen[bytes]:
+        """Any long-running ``shopcrm`` command (``serve``, ``scheduler`` ...) managed like the
+        workers, its output in ``<name>.log``."""
+        log = open(self.logs / f"{name}.log", "wb")
+        proc = subprocess.Popen([SHOPCRM, *args], env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         log.close()
         self.procs.append(proc)
@@ -181,8 +187,9 @@ class Workers:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
 
-    def tail(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker*.log")))
+    def tail(self, pattern: str = "worker*.log") -> str:
+        return "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:]
+                         for p in sorted(self.logs.glob(pattern)))
 
 
 def children(pid: int) -> list[int]:

@@ -38,3 +38,29 @@ def test_secret_key_is_generated_once_and_private(tmp_path):
     assert load_or_create_secret(tmp_path) == key
     mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
     assert mode == 0o600
+
+
+def test_secret_key_from_the_environment_is_used_and_no_file_is_made(tmp_path):
+    key = "k" * 64
+    config = load_config({"SHOPCRM_INSTANCE": str(tmp_path), "SHOPCRM_SECRET_KEY": key})
+    assert config.secret_key() == key
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_machines_sharing_the_environment_key_read_each_others_secrets(tmp_path):
+    from shopcrm.secret_box import decrypt, encrypt
+
+    key = "0123456789abcdef" * 4
+    web = load_config({"SHOPCRM_INSTANCE": str(tmp_path / "web"), "SHOPCRM_SECRET_KEY": key})
+    worker = load_config({"SHOPCRM_INSTANCE": str(tmp_path / "worker"), "SHOPCRM_SECRET_KEY": key})
+    assert decrypt(worker.secret_key(), encrypt(web.secret_key(), "AccessKeySecret")) == "AccessKeySecret"
+
+
+def test_a_short_environment_key_is_refused_with_the_reason(tmp_path):
+    import pytest
+
+    from shopcrm.config import ConfigError
+
+    config = load_config({"SHOPCRM_INSTANCE": str(tmp_path), "SHOPCRM_SECRET_KEY": "short"})
+    with pytest.raises(ConfigError, match="SHOPCRM_SECRET_KEY is too short \\(5 characters\\): use at least 32"):
+        config.secret_key()

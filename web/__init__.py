@@ -1,7 +1,8 @@
 """The ShopCRM web UI: the Flask application factory.
 
 ``create_app()`` wires the pieces that live in this package's small modules: the per-request
-database session (:mod:`.database`), log-in and roles (:mod:`.auth`, :mod:`.access`),
+database session (:mod:`.database`), the reverse proxy's headers (:mod:`.proxy`), the health
+check (:mod:`.health`), log-in and roles (:mod:`.auth`, :mod:`.access`),
 languages (:mod:`.i18n`, :mod:`.catalogues`), security headers (:mod:`.security`), error pages
 (:mod:`.errors`), the navigation (:mod:`.navigation`), the core's pages (:mod:`.views`) and
 the pages plugins add (:mod:`.plugin_blueprints`).
@@ -13,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from shopcrm.config import Config, load_config
 from shopcrm.plugins import call_each, get_plugin_manager
-from shopcrm.web import access, api, auth, database, errors, i18n, masking, navigation, security
+from shopcrm.web import access, api, auth, database, errors, health, i18n, masking, navigation, proxy, security
 from shopcrm.web.app_config import configure
 from shopcrm.web.plugin_blueprints import mount_plugin_blueprints
 from shopcrm.web.views import (account, admin, automations, campaigns, customers, dashboard, imports, jobs,
@@ -35,6 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=str(config.instance_path))
     configure(app, config)
+    proxy.init_app(app, config)
     database.init_app(app, config)
 
     # Log-in is checked before the CSRF token, so that an anonymous request to any page is sent
@@ -65,6 +67,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(opt_outs.bp)
     app.register_blueprint(replies.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     csrf.exempt(api.bp)  # token-authenticated, no session: see shopcrm.web.api
     mount_plugin_blueprints(app)
 

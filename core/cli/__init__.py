@@ -14,8 +14,8 @@ from shopcrm.plugins import PluginError, call_each
 
 def build_cli() -> click.Group:
     """A fresh ``shopcrm`` group with the core's commands and every plugin's."""
-    from shopcrm.cli import (automations, campaigns, customers, db, demo, imports, labels, plugin_new, plugins,
-                             scheduler, segments, serve, tokens, users, worker)
+    from shopcrm.cli import (automations, backup, campaigns, customers, db, demo, imports, labels, plugin_new,
+                             plugins, scheduler, segments, serve, tokens, users, worker)
 
     @click.group(help="ShopCRM: customers, segments, SMS campaigns and care messages for online shops.")
     @click.version_option(__version__, prog_name="shopcrm")
@@ -23,8 +23,8 @@ def build_cli() -> click.Group:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    for module in (automations, campaigns, customers, db, demo, imports, labels, plugin_new, plugins, scheduler,
-                   segments, serve, tokens, users, worker):
+    for module in (automations, backup, campaigns, customers, db, demo, imports, labels, plugin_new, plugins,
+                   scheduler, segments, serve, tokens, users, worker):
         module.register(cli)
     before = dict(cli.commands)
     for plugin, _ in call_each("register_commands", cli=cli):

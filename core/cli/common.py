@@ -8,13 +8,21 @@ import click
 
 from sqlalchemy.orm import Session
 
-from shopcrm.config import Config, load_config
+from shopcrm.config import SECRET_KEY_SETTING, Config, ConfigError, load_config
 from shopcrm.db import get_engine
 from shopcrm.shops import find_shop
 
 
 def config() -> Config:
-    return load_config()
+    """The configuration from the environment; a ``SHOPCRM_SECRET_KEY`` that cannot be used stops
+    the command here, with the reason, rather than in the middle of its work."""
+    cfg = load_config()
+    if cfg.extra.get(SECRET_KEY_SETTING):
+        try:
+            cfg.secret_key()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    return cfg
 
 
 def echo_json(value: Any) -> None:

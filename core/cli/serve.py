@@ -1,4 +1,9 @@
-"""``shopcrm serve``: the web UI, on gunicorn (or Flask's server with --dev)."""
+"""``shopcrm serve``: the web UI, on gunicorn (or Flask's server with --dev).
+
+Behind a reverse proxy, ``SHOPCRM_PROXIES`` (:mod:`shopcrm.web.proxy`) makes the application
+trust the proxy's ``X-Forwarded-*`` headers; gunicorn's own ``FORWARDED_ALLOW_IPS`` is left as
+gunicorn reads it. See ``docs/deployment.md``.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -7,17 +12,26 @@ import click
 
 
 @click.command(help="Serve the web UI.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SHOPCRM_HOST",
+              help="Address to listen on (env SHOPCRM_HOST).")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="SHOPCRM_PORT",
+              help="Port to listen on (env SHOPCRM_PORT).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), envvar="SHOPCRM_WEB_WORKERS",
+              help="gunicorn worker processes (env SHOPCRM_WEB_WORKERS).")
 @click.option("--dev", is_flag=True, help="Flask's own threaded server, for one user on one machine.")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
-    from shopcrm.config import load_config
+    from shopcrm.cli.common import config
+    from shopcrm.config import ConfigError
     from shopcrm.dispatch import local_dispatcher
     from shopcrm.schedule import Ticker
     from shopcrm.web import create_app
+    from shopcrm.web.proxy import proxy_count
 
-    cfg = load_config()
+    cfg = config()
+    try:
+        proxy_count(cfg)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if not cfg.redis_url:  # jobs run in this process: so do sending and the daily ones (else workers and
         Ticker(cfg).start()  # `shopcrm scheduler` do)
         local_dispatcher(cfg)
@@ -34,8 +48,7 @@ def _gunicorn(bind: str, workers: int) -> None:
 
     class Application(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in {"bind": bind, "workers": workers, "accesslog": "-",
-                               "forwarded_allow_ips": "127.0.0.1"}.items():
+            for key, value in {"bind": bind, "workers": workers, "accesslog": "-"}.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

@@ -13,7 +13,7 @@ from shopcrm.models import User
 from web_support import csrf_token, text
 
 SAMPLE_VALUES: dict[str, object] = {"integer": 1, "float": 1.0, "uuid": "00000000-0000-0000-0000-000000000001"}
-PUBLIC_ENDPOINTS = {"auth.login", "api.openapi"}  # the API description is public
+PUBLIC_ENDPOINTS = {"auth.login", "api.openapi", "health.healthz"}  # the API description and the health check (ok/error only: tests/web/test_health.py)
 REFUSALS = {401, 403, 404, 405}
 
 
