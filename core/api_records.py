@@ -121,6 +121,8 @@ def parse_order(data: Any) -> OrderRecord:
         shipped_at=_field(data, "shipped_at", _timestamp),
         signed_at=_field(data, "signed_at", _timestamp),
         closed_at=_field(data, "closed_at", _timestamp),
+        carrier=_field(data, "carrier"),
+        tracking_number=_field(data, "tracking_number", parse.waybill),
         items=items,
     )
 

@@ -64,6 +64,12 @@ DISTRICTS = ("东城区", "西湖区", "高新区", "南山区", "江北区", "�
 MOBILE_PREFIXES = ("138", "139", "137", "136", "135", "150", "151", "152", "157", "158", "159", "182", "183",
                    "187", "188", "130", "131", "132", "155", "156", "185", "186", "133", "153", "180", "189",
                    "177", "199", "198", "166")
+CARRIERS: tuple[tuple[str, str], ...] = (
+    ("中通快递", ""), ("圆通速递", "YT"), ("韵达快递", ""), ("申通快递", ""), ("顺丰速运", "SF"),
+    ("极兔速递", "JT"), ("EMS", "E"), ("京东快递", "JD"),
+)
+"""Couriers of shipped demo orders, with their waybill numbers' prefix."""
+
 PRODUCTS: tuple[tuple[str, str, Decimal], ...] = (
     ("小满 316不锈钢保温杯 500ml", "BWB-500", Decimal("89.00")),
     ("小满 玻璃茶水分离杯", "BLB-380", Decimal("59.00")),
@@ -231,13 +237,17 @@ def generate(engine: Engine, shop_id: int, customers: int = 2000, orders: int = 
                                     rng.choice(BAD_REVIEWS if bad else GOOD_REVIEWS),
                                     signed_at + dt.timedelta(days=rng.randrange(1, 10))))
                     counts["reviews"] += 1
+            carrier = tracking = None
+            if shipped_at is not None:  # from the order's number, so the random stream is the same
+                carrier, prefix = CARRIERS[order_id % len(CARRIERS)]
+                tracking = f"{prefix}{7_300_000_000_000 + order_id * 104_729 % 99_999_999_999 + seed}"
             yield (order_id, shop_id, customer_id, f"{3_000_000_000_000_000 + order_id * 7919 + seed}", status,
-                   amount, paid_amount, refund, created, paid_at, shipped_at, signed_at, closed_at, "demo",
-                   now, now)
+                   amount, paid_amount, refund, created, paid_at, shipped_at, signed_at, closed_at, carrier,
+                   tracking, "demo", now, now)
 
     order_columns = ("id", "shop_id", "customer_id", "platform_order_id", "status", "total_amount",
                      "paid_amount", "refund_amount", "created_at", "paid_at", "shipped_at", "signed_at",
-                     "closed_at", "source", "imported_at", "updated_at")
+                     "closed_at", "carrier", "tracking_number", "source", "imported_at", "updated_at")
     item_columns = ("id", "order_id", "title", "sku", "platform_item_id", "quantity", "price")
     review_columns = ("id", "shop_id", "customer_id", "order_id", "platform_review_id", "rating", "is_bad",
                       "content", "created_at")

@@ -325,6 +325,7 @@ class Ingestor:
             oid, customer_id, status.value if isinstance(status, OrderStatus) else OrderStatus(status).value,
             _money(record.total_amount), _money(record.paid_amount), _money(record.refund_amount),
             created or paid_at or utcnow(), paid_at, shipped, signed, closed,
+            _text(record.carrier, 40), _text(record.tracking_number, 64),
         )
 
     def _write_reviews(self, conn: Connection, records: Sequence[ReviewRecord]) -> list[ReviewEvent]:
@@ -405,6 +406,12 @@ _ITEM_COLUMNS = ("order_id", "title", "sku", "platform_item_id", "quantity", "pr
 def _item_values(item: Any) -> tuple[Any, ...]:
     return (item.title[:300], item.sku, item.platform_item_id, item.quantity,
             _money(item.price) if item.price is not None else None)
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """A short text field as stored: stripped, cut to its column, ``None`` when blank."""
+    value = (value or "").strip()
+    return value[:limit] or None
 
 
 def _money(value: Decimal | None) -> Decimal:

@@ -77,6 +77,10 @@ class OrderRecord:
     shipped_at: dt.datetime | None = None
     signed_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    carrier: str | None = None
+    """The courier (物流公司); a blank keeps what is stored."""
+    tracking_number: str | None = None
+    """The waybill number (运单号); a blank keeps what is stored."""
     items: list[OrderItemRecord] = field(default_factory=list)
     row: int | None = None
 

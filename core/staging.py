@@ -74,6 +74,8 @@ ORDERS = _temporary(
     Column("shipped_at", DateTime),
     Column("signed_at", DateTime),
     Column("closed_at", DateTime),
+    Column("carrier", String(40)),
+    Column("tracking_number", String(64)),
     Column("id", Integer),  # the stored order's id, NULL for a new one
     Column("old_status", String(20)),  # ... and its status and customer before this batch
     Column("old_customer_id", Integer),
@@ -81,7 +83,7 @@ ORDERS = _temporary(
 )
 ORDER_VALUES: tuple[str, ...] = (
     "platform_order_id", "customer_id", "status", "total_amount", "paid_amount", "refund_amount",
-    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at",
+    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at", "carrier", "tracking_number",
 )
 
 
@@ -100,8 +102,9 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
 
 # --- the set-based upserts ------------------------------------------------------------------------
 # Customers: blanks never erase (COALESCE), the mobile, its tail and reachability move together,
-# and a stored customer is updated only when a staged value really differs. Orders: a time the
-# batch leaves out keeps the stored one; an order is updated only when something differs.
+# and a stored customer is updated only when a staged value really differs. Orders: a time, a
+# courier or a waybill number the batch leaves out keeps the stored one; an order is updated only
+# when something differs.
 
 _PLAIN_CUSTOMER_FIELDS = ("platform_id", "name", "email", "gender", "province", "city", "address", "birthday")
 _MOBILE_FIELDS = ("mobile", "mobile_tail", "sms_reachable")
@@ -109,6 +112,8 @@ _KEY_FIELDS = ("platform_id", "mobile", "mobile_tail")
 """Indexed customer columns a batch may change."""
 _ORDER_FIXED = ("customer_id", "status", "total_amount", "paid_amount", "refund_amount", "created_at")
 _ORDER_TIMES = ("paid_at", "shipped_at", "signed_at", "closed_at")
+_ORDER_KEPT = (*_ORDER_TIMES, "carrier", "tracking_number")
+"""Order columns a batch that leaves them out (NULL) does not erase."""
 _NOW = bindparam("now", type_=DateTime())
 SQLITE_NEEDED = (3, 35, 0)
 """The first SQLite with ``UPDATE ... FROM`` (3.33) and ``RETURNING`` (3.35)."""
@@ -185,7 +190,7 @@ class Statements:
         """Note the ids the new customers were given."""
 
         changed = [f'o.{f} <> stage_order.{f}' for f in _ORDER_FIXED]
-        changed += [f"(stage_order.{f} IS NOT NULL AND stage_order.{f} {differs} o.{f})" for f in _ORDER_TIMES]
+        changed += [f"(stage_order.{f} IS NOT NULL AND stage_order.{f} {differs} o.{f})" for f in _ORDER_KEPT]
         self.match_orders = text(
             "UPDATE stage_order SET id = o.id, old_status = o.status, old_customer_id = o.customer_id, "
             f"changed = ({' OR '.join(changed)}) "
@@ -194,7 +199,7 @@ class Statements:
         """Note each staged order's stored id, status and customer, and whether it differs."""
 
         sets = [f"{f} = s.{f}" for f in _ORDER_FIXED]
-        sets += [f'{f} = COALESCE(s.{f}, "order".{f})' for f in _ORDER_TIMES]
+        sets += [f'{f} = COALESCE(s.{f}, "order".{f})' for f in _ORDER_KEPT]
         self.update_orders = text(
             f'UPDATE "order" SET {", ".join(sets)}, updated_at = :now '
             'FROM stage_order AS s WHERE "order".id = s.id AND s.changed'

@@ -56,6 +56,11 @@ def test_a_believable_shop(engine, session):
     assert months[11] > 1.4 * months[10] and months[6] > 1.3 * months[5], "Double 11 and 618 peaks"
     assert session.scalar(select(func.count()).where(Customer.sms_reachable.is_(False))) > 0
     assert session.scalar(select(func.count(func.distinct(Customer.province)))) >= 20
+    parcels = session.execute(select(Order.shipped_at.is_not(None), func.count(Order.tracking_number),
+                                     func.count(func.distinct(Order.carrier)), func.count())
+                              .group_by(Order.shipped_at.is_not(None))).all()
+    for shipped, waybills, carriers, orders in parcels:  # every shipped order has its parcel, no other has
+        assert (waybills, carriers > 1) == ((orders, True) if shipped else (0, False))
 
 
 def test_rollups_are_consistent_and_ids_keep_counting(engine, session):

@@ -105,6 +105,24 @@ def test_a_newer_status_updates_the_order_and_raises_one_event(engine, session, 
     assert stats.updated == 1 and events == []
 
 
+def test_the_parcel_is_kept_when_a_later_record_leaves_it_out_and_updated_when_it_changes(engine, session, shop, events):
+    shipped = LOCAL + dt.timedelta(days=1)
+    ingest(engine, shop, [order("1", status=OrderStatus.SHIPPED, paid_at=LOCAL, shipped_at=shipped,
+                                carrier=" 中通快递 ", tracking_number="73512345678901")])
+    stats, _ = ingest(engine, shop, [order("1", status=OrderStatus.SIGNED, signed_at=shipped + dt.timedelta(days=2))])
+    assert stats.updated == 1
+    stored = session.scalar(select(Order))
+    assert (stored.carrier, stored.tracking_number, stored.paid_at) == ("中通快递", "73512345678901", UTC)
+    del events[:]
+    stats, _ = ingest(engine, shop, [order("1", status=OrderStatus.SIGNED, tracking_number="SF100200300")])
+    assert (stats.updated, events) == (1, [])  # a corrected waybill: the order changes, nothing is raised
+    session.rollback()  # see what was written since
+    assert (session.scalar(select(Order.tracking_number)), session.scalar(select(Order.carrier))) == (
+        "SF100200300", "中通快递")
+    stats, _ = ingest(engine, shop, [order("1", status=OrderStatus.SIGNED, tracking_number="SF100200300")])
+    assert stats.unchanged == 1
+
+
 def test_a_blank_never_erases_and_an_invalid_mobile_is_kept_unreachable(engine, session, shop):
     ingest(engine, shop, [order("1", name="李四", province="广东省", city="深圳市")])
     ingest(engine, shop, [order("2", name=None, province=None, city=None, mobile="0571-8888")])

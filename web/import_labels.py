@@ -43,6 +43,8 @@ FIELD_LABELS = {
     "shipped_at": _l("Shipping time"),
     "signed_at": _l("Time signed for"),
     "closed_at": _l("Time closed"),
+    "carrier": _l("Courier"),
+    "tracking_number": _l("Waybill number"),
     "item_title": _l("Item title"),
     "item_sku": _l("Item SKU"),
     "item_quantity": _l("Item quantity"),

@@ -1,5 +1,5 @@
 """Default plugin: template variables every shop has: shop, customer name, nick and city, and for a
-message about an order its id, items, amount and refund."""
+message about an order its id, items, amount, refund, courier and waybill number."""
 from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
@@ -19,6 +19,17 @@ def _customer(ctx: RenderContext) -> Customer | None:
 
 def _order(ctx: RenderContext) -> Order | None:
     return ctx.session.get(Order, ctx.order_id) if ctx.order_id else None
+
+
+class _OrderVariable(TemplateVariable):
+    """A variable read off the message's order: empty when the message is about none."""
+
+    def value(self, ctx: RenderContext) -> str:
+        order = _order(ctx)
+        return self.of(order) if order is not None else ""
+
+    def of(self, order: Order) -> str:
+        raise NotImplementedError
 
 
 def _names(ctx: RenderContext, customer_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
@@ -73,14 +84,13 @@ class Nickname(TemplateVariable):
         return {i: (found[i][1] or found[i][0] or "") if i in found else "" for i in customer_ids}
 
 
-class OrderId(TemplateVariable):
+class OrderId(_OrderVariable):
     name = "order_id"
     label = _l("Platform order id")
     example = "3712893019283746"
 
-    def value(self, ctx: RenderContext) -> str:
-        order = _order(ctx)
-        return order.platform_order_id if order else ""
+    def of(self, order: Order) -> str:
+        return order.platform_order_id
 
 
 ITEMS_LENGTH = 20
@@ -104,27 +114,21 @@ class Items(TemplateVariable):
         return title if count == 1 else f"{title}等{count}件"
 
 
-class Amount(TemplateVariable):
+class Amount(_OrderVariable):
     name = "amount"
     label = _l("Order amount in yuan (paid, else the total)")
     example = "128.00"
 
-    def value(self, ctx: RenderContext) -> str:
-        order = _order(ctx)
-        if order is None:
-            return ""
+    def of(self, order: Order) -> str:
         return f"{order.paid_amount or order.total_amount:.2f}"
 
 
-class RefundAmount(TemplateVariable):
+class RefundAmount(_OrderVariable):
     name = "refund_amount"
     label = _l("Amount refunded on the order, in yuan")
     example = "128.00"
 
-    def value(self, ctx: RenderContext) -> str:
-        order = _order(ctx)
-        if order is None:
-            return ""
+    def of(self, order: Order) -> str:
         return f"{order.refund_amount or order.paid_amount:.2f}"
 
 
@@ -138,6 +142,38 @@ class City(TemplateVariable):
         return (customer.city or customer.province or "") if customer else ""
 
 
+class Carrier(_OrderVariable):
+    name = "carrier"
+    label = _l("Courier the order was shipped with")
+    example = "中通快递"
+
+    def of(self, order: Order) -> str:
+        return order.carrier or ""
+
+
+class TrackingNumber(_OrderVariable):
+    name = "tracking_number"
+    label = _l("The parcel's waybill number")
+    example = "73512345678901"
+
+    def of(self, order: Order) -> str:
+        return order.tracking_number or ""
+
+
+class Shipment(_OrderVariable):
+    """The parcel in a few words, written to follow 已经发货啦 and to vanish when nothing is known,
+    so that one shipped notice reads well whether or not the source gives the courier."""
+
+    name = "shipment"
+    label = _l("The parcel's courier and waybill number in brackets, or nothing when unknown")
+    example = "（中通快递 73512345678901）"
+
+    def of(self, order: Order) -> str:
+        known = " ".join(part for part in (order.carrier, order.tracking_number) if part)
+        return f"（{known}）" if known else ""
+
+
 @hookimpl
 def register_template_variables() -> Iterable[TemplateVariable]:
-    return [ShopName(), CustomerName(), Nickname(), City(), OrderId(), Items(), Amount(), RefundAmount()]
+    return [ShopName(), CustomerName(), Nickname(), City(), OrderId(), Items(), Amount(), RefundAmount(),
+            Carrier(), TrackingNumber(), Shipment()]

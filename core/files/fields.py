@@ -45,13 +45,27 @@ def order_id(value: Any) -> str:
         if value >= 1e15:
             raise CellError(N_("the order id was saved as a number and lost digits; format the column as text"))
         value = int(value)
-    result = text(value)
+    result = _unguarded(value)
     if result is None:
         raise CellError(N_("the order id is missing"))
-    result = result.removeprefix("=").strip('"\'\t ')
-    if not result:
-        raise CellError(N_("the order id is missing"))
-    return result[:64]
+    return result
+
+
+def waybill(value: Any) -> str | None:
+    """A parcel's waybill number (运单号), guarded in exports as order ids are; ``None`` when blank."""
+    if isinstance(value, float):
+        if value >= 1e15:
+            raise CellError(N_("the waybill number was saved as a number and lost digits; format the column as text"))
+        value = int(value)
+    return _unguarded(value)
+
+
+def _unguarded(value: Any) -> str | None:
+    """A long number kept as text the way exports keep it: ``="…"``, quotes or a tab removed."""
+    result = text(value)
+    if result is None:
+        return None
+    return result.removeprefix("=").strip('"\'\t ')[:64] or None
 
 
 _CENT = Decimal("0.01")

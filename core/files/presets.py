@@ -12,7 +12,7 @@ from typing import Mapping
 ORDER_FIELDS: tuple[str, ...] = (
     "order_id", "customer_id", "name", "mobile", "email", "gender", "birthday", "tags",
     "province", "city", "address", "status", "total_amount", "paid_amount", "refund_amount",
-    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at",
+    "created_at", "paid_at", "shipped_at", "signed_at", "closed_at", "carrier", "tracking_number",
     "item_title", "item_sku", "item_quantity", "item_price",
 )
 CUSTOMER_FIELDS: tuple[str, ...] = (
@@ -63,6 +63,9 @@ TAOBAO_ORDERS = Preset("taobao", "Taobao/Tmall order export (淘宝/天猫订单
     "商家编码": "item_sku",
     "退款金额": "refund_amount",
     "买家邮箱": "email",
+    "物流公司": "carrier",
+    "物流单号": "tracking_number",
+    "运单号": "tracking_number",
 })
 TAOBAO_CUSTOMERS = Preset("taobao", "Taobao/Tmall member export (会员信息)", "customers", {
     "买家会员名": "customer_id",

@@ -112,7 +112,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "order_id": parse.order_id, "gender": parse.gender, "birthday": parse.date, "tags": parse.tags,
     "total_amount": parse.money, "paid_amount": parse.money, "refund_amount": parse.money,
     "created_at": parse.timestamp, "paid_at": parse.timestamp, "shipped_at": parse.timestamp,
-    "signed_at": parse.timestamp, "closed_at": parse.timestamp,
+    "signed_at": parse.timestamp, "closed_at": parse.timestamp, "tracking_number": parse.waybill,
     "item_quantity": parse.quantity, "item_price": parse.money,
     "rating": parse.rating, "reviewed_at": parse.timestamp,
 }
@@ -192,6 +192,8 @@ def _order_converter(columns: Mapping[str, int], headers: list[str]) -> Callable
             shipped_at=get("shipped_at"),
             signed_at=get("signed_at"),
             closed_at=get("closed_at"),
+            carrier=get("carrier"),
+            tracking_number=get("tracking_number"),
             items=items,
             row=row,
         )

@@ -36,6 +36,10 @@ class Order(Base):
     shipped_at: Mapped[dt.datetime | None]
     signed_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    """The courier the parcel went with (物流公司), when the source says."""
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    """The parcel's waybill number (运单号), when the source says."""
     source: Mapped[str] = mapped_column(String(40), default="import")
     imported_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()

@@ -54,7 +54,8 @@ def render(variable: TemplateVariable, session: Session, shop_id: int,
 
 
 def test_the_default_variables_are_the_shop_the_customer_and_the_order(variables):
-    assert list(variables) == ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount"]
+    assert list(variables) == ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount",
+                               "carrier", "tracking_number", "shipment"]
     for variable in variables.values():
         assert str(variable.label) and variable.example, f"{variable.name} needs a label and an example"
 
@@ -126,3 +127,21 @@ def test_city_is_the_customer_s_city_else_province(variables, session, shop_data
     session.commit()
     assert render(variables["city"], session, shop_data["shop"], shop_data["full"]) == "浙江省"
     assert render(variables["city"], session, shop_data["shop"]) == ""
+
+
+def test_the_parcel_variables_name_the_courier_and_waybill_and_vanish_when_unknown(variables, session, shop_data):
+    from sqlalchemy import update
+
+    session.execute(update(Order).where(Order.id == shop_data["first_order"])
+                    .values(carrier="中通快递", tracking_number="73512345678901"))
+    session.execute(update(Order).where(Order.id == shop_data["second_order"]).values(tracking_number="SF1002"))
+    session.commit()
+    shop, customer = shop_data["shop"], shop_data["full"]
+    first, second = shop_data["first_order"], shop_data["second_order"]
+    assert render(variables["carrier"], session, shop, customer, first) == "中通快递"
+    assert render(variables["tracking_number"], session, shop, customer, first) == "73512345678901"
+    assert render(variables["shipment"], session, shop, customer, first) == "（中通快递 73512345678901）"
+    assert render(variables["shipment"], session, shop, customer, second) == "（SF1002）"
+    assert render(variables["carrier"], session, shop, customer, second) == ""
+    for name in ("carrier", "tracking_number", "shipment"):
+        assert render(variables[name], session, shop, customer) == ""

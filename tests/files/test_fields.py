@@ -66,3 +66,16 @@ def test_ratings_that_are_not_ratings_are_refused_naming_the_value(raw, reason):
     with pytest.raises(CellError) as raised:
         fields.rating(raw)
     assert str(raised.value).startswith(reason)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('="73512345678901"', "73512345678901"), ("SF1002003004\t", "SF1002003004"), (73512345678.0, "73512345678"),
+    ("", None), ("-", None), (None, None),
+])
+def test_waybill_numbers(raw, expected):
+    assert fields.waybill(raw) == expected
+
+
+def test_a_waybill_number_that_lost_its_digits_in_excel_is_refused():
+    with pytest.raises(CellError, match="waybill number was saved as a number"):
+        fields.waybill(7.3512345678901e16)

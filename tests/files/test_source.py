@@ -55,6 +55,14 @@ def test_taobao_export_in_any_encoding(tmp_path, encoding):
     assert unpaid.status is OrderStatus.PENDING_PAYMENT and unpaid.paid_at is None
 
 
+def test_the_taobao_export_s_courier_and_waybill_columns_are_read(tmp_path):
+    header = [*TAOBAO_HEADER, "物流公司", "物流单号"]
+    rows = [[*TAOBAO_ROWS[0], "中通快递", '="73512345678901"'], [*TAOBAO_ROWS[2], "", ""]]
+    shipped, unpaid = fetch(write_csv(tmp_path / "orders.csv", header, rows, "gbk"))
+    assert (shipped.carrier, shipped.tracking_number) == ("中通快递", "73512345678901")
+    assert (unpaid.carrier, unpaid.tracking_number) == (None, None)
+
+
 def test_xlsx_is_streamed_with_typed_cells(tmp_path):
     workbook = Workbook()
     sheet = workbook.active

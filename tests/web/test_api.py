@@ -194,6 +194,21 @@ def test_posting_the_same_order_again_changes_nothing(
     assert count(session, Order) == 1
 
 
+def test_an_order_s_parcel_is_stored_and_kept_when_left_out(
+    client: FlaskClient, token: str, document: dict[str, Any], session: Session
+) -> None:
+    shipped = {**ORDER, "status": "shipped", "shipped_at": "2026-11-12 09:30:00", "carrier": "顺丰速运",
+               "tracking_number": 735123456789}
+    assert check_response(document, "/orders", post(client, "/orders", shipped, token))["inserted"] == 1
+    signed = {key: value for key, value in shipped.items() if key not in ("carrier", "tracking_number", "shipped_at")}
+    assert check_response(document, "/orders", post(client, "/orders", {**signed, "status": "signed"}, token))[
+        "updated"] == 1
+    session.rollback()
+    order = session.scalars(select(Order)).one()
+    assert (order.status, order.carrier, order.tracking_number) == ("signed", "顺丰速运", "735123456789")
+    assert order.shipped_at == dt.datetime(2026, 11, 12, 1, 30)
+
+
 def test_a_list_of_orders_inserts_new_ones_and_updates_changed_ones(
     client: FlaskClient, token: str, document: dict[str, Any], session: Session
 ) -> None:

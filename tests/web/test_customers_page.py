@@ -22,7 +22,7 @@ def shop_with_customers(session):
     order = Order(shop_id=shop.id, customer_id=wang.id, platform_order_id="3712", status="signed",
                   paid_amount=Decimal("128.5"), created_at=dt.datetime(2026, 11, 10, 16, 0),
                   paid_at=dt.datetime(2026, 11, 10, 16, 5), shipped_at=dt.datetime(2026, 11, 11, 2, 0),
-                  signed_at=dt.datetime(2026, 11, 13, 8, 0))
+                  signed_at=dt.datetime(2026, 11, 13, 8, 0), carrier="中通快递", tracking_number="73512345678901")
     session.add(order)
     session.flush()
     session.add(OrderItem(order_id=order.id, title="保温杯 500ml", quantity=2))
@@ -67,7 +67,8 @@ def test_filters_and_a_broken_page_link(login_as, viewer, shop_with_customers):
 
 def test_customer_page_shows_profile_timeline_reviews_and_labels(login_as, operator, shop_with_customers):
     page = text(login_as(operator).get(f"/customers/{shop_with_customers['wang']}"))
-    for expected in ("王小明", "138****5678", "3712", "已签收", "保温杯 500ml × 2", "差评", "杯盖漏水", "重要价值客户"):
+    for expected in ("王小明", "138****5678", "3712", "已签收", "保温杯 500ml × 2", "差评", "杯盖漏水", "重要价值客户",
+                     "包裹: 中通快递 73512345678901"):
         assert expected in page, expected
     assert "手机号无效" in text(login_as(operator).get(f"/customers/{shop_with_customers['li']}"))
 

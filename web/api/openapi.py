@@ -62,6 +62,11 @@ FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "shipped_at": {**_TEXT, "description": "When it was shipped. " + _LOCAL_TIME},
     "signed_at": {**_TEXT, "description": "When the buyer signed for it. " + _LOCAL_TIME},
     "closed_at": {**_TEXT, "description": "When it was closed. " + _LOCAL_TIME},
+    "carrier": {**_TEXT, "description": "The courier the parcel went with (物流公司), e.g. 中通快递. Left "
+                                        "out, the stored one is kept."},
+    "tracking_number": {"type": ["string", "integer", "null"],
+                        "description": "The parcel's waybill number (运单号). Left out, the stored one is "
+                                       "kept."},
     "items": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/OrderLine"},
               "description": "The order's lines. They are stored when the order is new."},
 }
@@ -169,9 +174,10 @@ def openapi_document() -> dict[str, Any]:
     """The document (built once; it depends on code only)."""
     order = _object({name: FIELD_SCHEMAS[name] for name in ORDER_KEYS},
                     ["order_id", "status", "created_at"],
-                    "An order with its buyer, sent whole: its status, amounts and times replace "
-                    "the stored ones (a time left out is cleared). The buyer's fields left out "
-                    "(or null) keep what is known.",
+                    "An order with its buyer, sent whole: its status and amounts replace the "
+                    "stored ones; its times, courier and waybill number too, but one left out (or "
+                    "null) keeps what is stored. The buyer's fields left out (or null) keep what "
+                    "is known.",
                     anyOf=_IDENTIFIED, examples=[EXAMPLE_ORDER])
     line = _object(ITEM_SCHEMAS, ["title"], "One line of an order.")
     customer = _object({name: FIELD_SCHEMAS[name] for name in CUSTOMER_FIELDS}, [],

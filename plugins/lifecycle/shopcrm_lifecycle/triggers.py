@@ -116,7 +116,7 @@ class Shipped(OrderStatusTrigger):
     events = ("order.shipped",)
     status = S.SHIPPED
     still = frozenset({S.SHIPPED})
-    default_template = "亲，您购买的${items}已经发货啦，请留意物流信息，期待您收到后喜欢~"
+    default_template = "亲，您购买的${items}已经发货啦${shipment}，请留意物流信息，期待您收到后喜欢~"
 
 
 class ShippingDelayed(OrderStatusTrigger):

@@ -111,6 +111,24 @@ def test_texts_name_the_order_its_items_amount_and_refund(config: Config) -> Non
     assert "您的包裹已到达杭州市" in messages(config, "arrived")[0].text
 
 
+def test_the_shipped_notice_names_the_courier_and_waybill_when_the_source_gives_them(config: Config) -> None:
+    import dataclasses
+
+    shop_id = make_care_shop(config)
+    switch_on(config, shop_id, "shipped")
+    with_parcel = dataclasses.replace(record("A1", S.SHIPPED, paid_at=T0, shipped_at=T0), carrier="中通快递",
+                                      tracking_number="73512345678901")
+    ingest(config, shop_id, with_parcel, record("B1", S.SHIPPED, nick="b2", mobile="13800000002", paid_at=T0,
+                                                shipped_at=T0))
+    for oid in ("A1", "B1"):
+        fire(config, event(config, oid, "order.shipped", S.PAID, T0), now=T0)
+    texts = {m.to: m.text for m in messages(config, "shipped")}
+    assert texts == {
+        "13800000001": "【小店】亲，您购买的连衣裙已经发货啦（中通快递 73512345678901），请留意物流信息，期待您收到后喜欢~",
+        "13800000002": "【小店】亲，您购买的连衣裙已经发货啦，请留意物流信息，期待您收到后喜欢~",
+    }
+
+
 def _birthdays(config: Config, shop_id: int, people: dict[str, dt.date | None]) -> None:
     ingest(config, shop_id, *(record(f"O{i}", S.PAID, nick=nick, mobile=f"1380000{i:04d}", paid_at=T0 - dt.timedelta(days=200))
                               for i, nick in enumerate(people)))
