@@ -10,7 +10,9 @@ Three daily figures are watched: sales, paid orders and paying customers
 A value is flagged when it lies outside the robust band ``median ± 3 × 1.4826 × MAD`` of those
 28 values (MAD: the median absolute deviation; 1.4826 × MAD estimates the standard deviation
 without letting one odd day widen it) **and** outside everything seen in them (below the
-lowest or above the highest). Both are required so that a shop whose days are all alike (a MAD
+lowest or above the highest). The band is taken on ``log(1 + value)``: a shop's days vary by a
+share of their size, not by a fixed amount, so a month with a Double 11 in it widens the band in
+proportion and a day of no sales at all still falls below it. Both are required so that a shop whose days are all alike (a MAD
 of 0) is not flagged for an ordinary small change, and a value the shop has seen lately is never
 called unusual. A shop whose first order is less than 28 days before the day checked has no
 range yet, and nothing is flagged.
@@ -18,6 +20,7 @@ range yet, and nothing is flagged.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal
@@ -66,11 +69,13 @@ class Flag:
 
 
 def recent_range(history: Sequence[float]) -> Range:
-    """The band and extremes of ``history`` (at least one value)."""
-    median = statistics.median(history)
-    mad = statistics.median(abs(value - median) for value in history)
-    spread = SPREAD * MAD_SCALE * mad
-    return Range(median, median - spread, median + spread, min(history), max(history))
+    """The band and extremes of ``history`` (at least one value, none negative); the band is
+    worked out on ``log(1 + value)`` and given back in the figure's own units."""
+    logs = [math.log1p(value) for value in history]
+    centre = statistics.median(logs)
+    spread = SPREAD * MAD_SCALE * statistics.median(abs(value - centre) for value in logs)
+    return Range(statistics.median(history), math.expm1(centre - spread), math.expm1(centre + spread),
+                 min(history), max(history))
 
 
 def direction(value: float, history: Sequence[float]) -> str | None:

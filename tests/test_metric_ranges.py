@@ -3,6 +3,8 @@ nothing for ordinary days or for a shop without 28 days of history."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 from decimal import Decimal
 
 import pytest
@@ -20,13 +22,24 @@ def test_the_range_is_the_robust_band_and_the_extremes() -> None:
     history = [10.0, 12.0, 11.0, 9.0, 10.0, 30.0, 11.0]
     found = recent_range(history)
     assert found.median == 11.0 and (found.lowest, found.highest) == (9.0, 30.0)
-    mad = 1.0  # |10-11|, |12-11|, 0, 2, 1, 19, 0 -> median 1
-    assert found.low == pytest.approx(11 - 3 * 1.4826 * mad) and found.high == pytest.approx(11 + 3 * 1.4826 * mad)
+    logs = [math.log1p(value) for value in history]  # the band is on log(1 + value)
+    centre = sorted(logs)[3]
+    mad = sorted(abs(value - centre) for value in logs)[3]
+    assert found.low == pytest.approx(math.expm1(centre - 3 * 1.4826 * mad))
+    assert found.high == pytest.approx(math.expm1(centre + 3 * 1.4826 * mad))
     assert direction(2.0, history) == "low"
     assert direction(8.0, history) is None      # below the band but seen lately
     assert direction(31.0, history) == "high"
     assert direction(20.0, history) is None     # above the band, but 30 was seen
     assert direction(1.0, [0.0] * 28) == "high" and direction(0.0, [0.0] * 28) is None
+
+
+def test_a_day_without_sales_is_low_even_in_a_month_with_a_peak() -> None:
+    month = [6_000.0, 9_000.0, 12_000.0, 18_000.0, 25_000.0] * 5 + [65_000.0, 48_000.0, 30_000.0]  # Double 11
+    spread = statistics.median(abs(value - statistics.median(month)) for value in month) * 3 * 1.4826
+    assert statistics.median(month) - spread < 0  # a band in plain yuan would take in a day of nothing
+    assert direction(0.0, month) == "low"
+    assert direction(5_000.0, month) is None  # a slow day is no alarm
 
 
 class Shop28:
