@@ -102,7 +102,8 @@ def test_plugins_json_lists_default_plugins_with_their_hooks(config):
     assert plugins["default_menu"]["hooks"] == ["menu_items"]
     assert plugins["default_menu"]["source"] == "default"
     assert plugins["default_variables"]["registered"] == {
-        "template_variables": ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount"]
+        "template_variables": ["shop", "name", "nickname", "city", "order_id", "items", "amount", "refund_amount",
+                               "carrier", "tracking_number", "shipment"]
     }
     assert plugins["default_automations"]["hooks"] == ["on_order_event"]
 
