@@ -113,14 +113,22 @@ def scripted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: Any) -> Sc
 
 
 def make_shop(session: Session, mobiles: Iterable[str | None], name: str = "发送测试店",
-              signature: str = "小店", timezone: str = "Asia/Shanghai") -> tuple[int, list[int]]:
+              signature: str = "小店", timezone: str = "Asia/Shanghai",
+              quiet_hours: bool = False) -> tuple[int, list[int]]:
     """A shop with one customer per mobile (nick ``buyer<i>``, one paid order's worth of rollups);
-    ``(shop id, customer ids)``."""
+    ``(shop id, customer ids)``.
+
+    Without ``quiet_hours`` the shop has none, so that what is sent at the real time of day does
+    not depend on the hour the tests run (21:00 to 08:00 in Shanghai defers marketing); tests of
+    quiet hours keep the default ones and give the time themselves."""
+    from shopcrm import sending_policy
     from shopcrm.mobiles import normalise_mobile
 
     shop = Shop(name=name, sms_signature=signature, timezone=timezone)
     session.add(shop)
     session.flush()
+    if not quiet_hours:
+        sending_policy.save(session, shop.id, {"quiet_start": 0, "quiet_end": 0})
     ids = []
     for i, mobile in enumerate(mobiles):
         number, valid = normalise_mobile(mobile) if mobile else (None, False)

@@ -125,11 +125,15 @@ def settings_for(controller: Controller, **overrides: str) -> dict[str, str]:
 
 
 def make_email_shop(session: Session, emails: Iterable[str | None], name: str = "邮件测试店") -> tuple[int, list[int]]:
-    """A shop with one customer per email (nick ``buyer<i>``, name ``顾客<i>``, a valid mobile each);
+    """A shop with one customer per email (nick ``buyer<i>``, name ``顾客<i>``, a valid mobile each)
+    and no quiet hours, so what is sent does not depend on the hour the tests run;
     ``(shop id, customer ids)``."""
+    from shopcrm import sending_policy
+
     shop = Shop(name=name, sms_signature="小店", timezone="Asia/Shanghai")
     session.add(shop)
     session.flush()
+    sending_policy.save(session, shop.id, {"quiet_start": 0, "quiet_end": 0})
     ids = []
     for i, address in enumerate(emails):
         mobile = f"1390000{i:04d}"
