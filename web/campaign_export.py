@@ -2,7 +2,7 @@
 
 Both are UTF-8 with a byte order mark (so Excel reads the Chinese), written a few hundred rows
 at a time on a session of their own while the response downloads, as the customer export does
-(:mod:`shopcrm.web.segment_export`). Mobiles are masked unless the user's role may see them
+(:mod:`shopcrm.web.csv_download`). Mobiles are masked unless the user's role may see them
 (:mod:`shopcrm.web.masking`); times are on the shop's clock. When the download ends (or is
 broken off) the audit log records who exported what and how many rows were sent.
 
@@ -11,28 +11,22 @@ returned, outside its request.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from flask import Response, request, stream_with_context
+from flask import Response
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from shopcrm import audit
 from shopcrm.campaign_report import by_day, recipients_csv_rows, report
 from shopcrm.config import Config
-from shopcrm.db import get_engine, session_factory, session_scope
 from shopcrm.mobiles import mask_mobile
-from shopcrm.models import Campaign, User
+from shopcrm.models import Campaign
 from shopcrm.web.campaign_form import to_local
 from shopcrm.web.campaign_labels import (CONTROL_FIGURES, FIGURES, MESSAGE_STATUS_LABELS, SKIP_REASON_LABELS,
                                          plain_figure)
-from shopcrm.web.database import current_config
+from shopcrm.web.csv_download import audited_csv
 from shopcrm.web.masking import may_see_full_numbers
-from shopcrm.web.segment_export import BOM, ROWS_PER_CHUNK, content_disposition
 
 EXPORT_ROLE = "operator"
 """The lowest role that may download a campaign's report or recipients; viewers may not."""
@@ -100,40 +94,17 @@ def recipient_labels() -> dict[str, str]:
 
 def csv_download(campaign_id: int, what: str, filename: str, rows: Rows) -> Response:
     """Stream ``rows`` of campaign ``campaign_id`` as ``filename``; audited as ``campaign.export``."""
-    config: Config = current_config()
-    user_id = int(current_user.id)
     masked = not may_see_full_numbers()
-    ip = request.remote_addr
 
-    def generate() -> Iterator[bytes]:
-        written = -1  # the header is not a row of data
-        finished = False
-        try:
-            with session_factory(get_engine(config))() as session:
-                campaign = session.get(Campaign, campaign_id)
-                assert campaign is not None, "the view found the campaign"
-                buffer = io.StringIO()
-                buffer.write(BOM)
-                writer = csv.writer(buffer)
-                for row in rows(session, campaign):
-                    writer.writerow(row)
-                    written += 1
-                    if written % ROWS_PER_CHUNK == 0:
-                        yield buffer.getvalue().encode("utf-8")
-                        buffer.seek(0)
-                        buffer.truncate()
-                yield buffer.getvalue().encode("utf-8")
-            finished = True
-        finally:
-            with session_scope(config) as session:
-                audit.record(session, "campaign.export", user=session.get(User, user_id),
-                             target=f"campaign:{campaign_id}",
-                             details={"what": what, "rows": max(written, 0), "masked": masked,
-                                      "finished": finished}, ip=ip)
+    def campaign_rows(session: Session) -> Iterable[Sequence[Any]]:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None, "the view found the campaign"
+        return rows(session, campaign)
 
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = content_disposition(filename)
-    return response
+    def details(written: int, finished: bool) -> dict[str, Any]:
+        return {"what": what, "rows": written, "masked": masked, "finished": finished}
+
+    return audited_csv(filename, campaign_rows, "campaign.export", f"campaign:{campaign_id}", details)
 
 
 __all__ = ["EXPORT_ROLE", "csv_download", "recipient_labels", "recipient_rows", "report_labels", "report_rows"]

@@ -2,6 +2,7 @@
 message about an order its id, items, amount, refund, courier and waybill number."""
 from __future__ import annotations
 
+import abc
 from typing import Iterable, Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -28,8 +29,9 @@ class _OrderVariable(TemplateVariable):
         order = _order(ctx)
         return self.of(order) if order is not None else ""
 
+    @abc.abstractmethod
     def of(self, order: Order) -> str:
-        raise NotImplementedError
+        """The text for ``order``."""
 
 
 def _names(ctx: RenderContext, customer_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from shopcrm.models import AuditLog, Segment
-from shopcrm.web.segment_export import content_disposition
+from shopcrm.web.csv_download import content_disposition
 from tests.web.test_segments_page import REPEAT, save, shop_with_customers  # noqa: F401  (fixture)
 from tests.web.web_support import page_token, text
 

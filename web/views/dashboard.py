@@ -19,7 +19,7 @@ from shopcrm.web.dashboard_charts import CHARTS, Figures
 from shopcrm.web.dashboard_figures import PRESET_LABELS, chosen_period, flag_lines, tiles
 from shopcrm.web.database import current_config, db
 from shopcrm.web.job_labels import FINAL_STATUSES, job_label, status_label
-from shopcrm.web.segment_export import BOM, content_disposition
+from shopcrm.web.csv_download import BOM, content_disposition
 
 bp = Blueprint("dashboard", __name__)
 
