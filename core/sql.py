@@ -5,7 +5,10 @@ import datetime as dt
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Executable, Integer, Select, String, Table, bindparam, cast, func, literal, select
+import re
+
+from sqlalchemy import (JSON, ColumnElement, Executable, Integer, Select, String, Table, Text, bindparam, cast, func,
+                        literal, select)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -72,3 +75,23 @@ def json_object(dialect: str, **values: Any) -> ColumnElement[Any]:
     for key, value in values.items():
         args += [literal(key), value]
     return (func.json_build_object if dialect == "postgresql" else func.json_object)(*args)
+
+
+_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def json_numbers(dialect: str, **values: Any) -> ColumnElement[Any]:
+    """A JSON object of numbers (or nulls) built in SQL, for labels written a million at a time.
+
+    PostgreSQL writes it out as text: ``json_build_object`` looks up every argument's type on
+    every row, which was half the cost of choosing a million RFM labels. Keys are plain names."""
+    for key in values:
+        if not _KEY.match(key):
+            raise ValueError(f"json_numbers: {key!r} is not a plain name")
+    if dialect != "postgresql":
+        return json_object(dialect, **values)
+    text: Any = None
+    for n, (key, value) in enumerate(values.items()):
+        part = literal(('{"' if n == 0 else ', "') + key + '": ', String) + func.coalesce(cast(value, Text), "null")
+        text = part if text is None else text + part
+    return cast(text + literal("}", String), JSON) if text is not None else cast(literal("{}", String), JSON)

@@ -22,7 +22,7 @@ from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
-from shopcrm.sql import json_object
+from shopcrm.sql import json_numbers
 from shopcrm_membership.rules import DEFAULT_TIERS, Rules, load_rules
 from shopcrm_membership.sql import IDS, ids_value, in_ids_param, shop_is, upsert_from_select
 
@@ -65,7 +65,7 @@ def _statements(dialect: str, tiers: int, basis: str, downgrade: bool, scoped: b
     value = case(*[(rank == i, names[i]) for i in range(1, tiers)], else_=names[0]) if tiers > 1 else names[0]
     rows = (
         select(Customer.shop_id, Customer.id, literal(NAME), value,
-               json_object(dialect, paid=paid, orders=orders, rank=cast(rank, Integer)),
+               json_numbers(dialect, paid=paid, orders=orders, rank=cast(rank, Integer)),
                bindparam("now", type_=DateTime()))
         .select_from(Customer)
         .outerjoin(measures, measures.c.customer_id == Customer.id)

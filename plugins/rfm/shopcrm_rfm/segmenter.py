@@ -20,15 +20,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import (Column, Integer, MetaData, Numeric, Table, and_, case, delete, func, insert, literal,
-                        select, text)
+from sqlalchemy import BigInteger, Numeric, and_, case, cast, delete, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
-from shopcrm.sql import in_ids, json_object, upsert_from_select, whole_days_since
+from shopcrm.sql import in_ids, json_numbers, upsert_from_select, whole_days_since
 from shopcrm_rfm import edges
 from shopcrm_rfm.classes import CN8, labels
 
@@ -105,20 +104,21 @@ class RfmSegmenter(Segmenter):
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":  # three rankings of every customer: sort in memory, this run only
             session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-        for table in (WINDOW, SCORED):
-            session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))  # left by a run that failed
-            table.create(session.connection())
-        session.execute(insert(WINDOW).from_select(
-            ["customer_id", "f", "m"], _window(shop_id, cfg, now, ids if incremental else None, dialect)))
-        if dialect == "postgresql":
-            session.execute(text(f"ANALYZE {WINDOW.name}"))
-        session.execute(insert(SCORED).from_select(
-            [c.name for c in SCORED.c], _scored(shop_id, cfg, now, ids if incremental else None, known, dialect)))
+            # Compiling the run's few statements to machine code costs more than it saves.
+            session.execute(text("SET LOCAL jit = off"))
+        session.execute(text(f"DROP TABLE IF EXISTS {SCORED}"))  # left by a run that failed
+        # One CREATE TABLE AS: PostgreSQL reads the orders with parallel workers for it, which it
+        # never does for an INSERT.
+        window = _window(shop_id, cfg, now, ids if incremental else None, dialect).cte("rfm_window")
+        create = _scored(shop_id, cfg, now, ids if incremental else None, known, dialect, window).into(
+            SCORED, temporary=True)
+        session.execute(create)
+        scored = create.table
         if not incremental and needs_edges:
-            edges.save(session, shop_id, cfg, edges.measure(session, SCORED))
+            edges.save(session, shop_id, cfg, edges.measure(session, scored))
             known = edges.load(session, shop_id, cfg)
 
-        s = SCORED.c
+        s = scored.c
         fm = (s.fs + s.ms + 1) // 2  # floor division on both databases
         if cfg["model"] == "cn8":
             if cfg["cn8_split"] == "average":
@@ -132,7 +132,7 @@ class RfmSegmenter(Segmenter):
                            for label, r, f, m, _ in CN8])
         else:
             value = _en11_case(s.rs, fm)
-        scores = json_object(dialect, r=s.r, f=s.f, m=s.m, r_score=s.rs, f_score=s.fs, m_score=s.ms, fm_score=fm)
+        scores = json_numbers(dialect, r=s.r, f=s.f, m=s.m, r_score=s.rs, f_score=s.fs, m_score=s.ms, fm_score=fm)
         # WHERE: SQLite needs one before an upsert's ON CONFLICT to parse an INSERT ... SELECT.
         rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now)).where(s.cid.is_not(None))
         mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
@@ -149,65 +149,65 @@ class RfmSegmenter(Segmenter):
             rows, conflict=["customer_id", "segmenter"], update=["value", "scores", "computed_at"]))
         # sqlite3 reports no row count for INSERT ... SELECT: count what was written, from the
         # scored table (only the run's customers when incremental).
-        written = select(func.count()).select_from(SCORED)
+        written = select(func.count()).select_from(scored)
         if ids is not None and not incremental:
-            written = written.where(in_ids(SCORED.c.cid, ids, dialect))
+            written = written.where(in_ids(s.cid, ids, dialect))
         labelled = int(session.scalar(written) or 0)
-        for table in (SCORED, WINDOW):
-            table.drop(session.connection())
+        session.execute(text(f"DROP TABLE {SCORED}"))
         return labelled
 
 
 WORK_MEM = "256MB"
 """PostgreSQL's sort memory for a run's transaction (its default, 4 MB, sorts on disk)."""
 
-WINDOW = Table("rfm_window", MetaData(), Column("customer_id", Integer, primary_key=True), Column("f", Integer),
-               Column("m", Numeric(14, 2)), prefixes=["TEMPORARY"])
-"""F and M of the customers of the run."""
-SCORED = Table("rfm_scored", MetaData(), Column("cid", Integer, primary_key=True), Column("r", Integer), Column("f", Integer),
-               Column("m", Numeric(14, 2)), Column("rs", Integer), Column("fs", Integer), Column("ms", Integer),
-               prefixes=["TEMPORARY"])
-"""Every scored customer of the run: labels are written from it, and a full run's edges measured."""
+SCORED = "rfm_scored"
+"""The temporary table of every scored customer of the run (``cid``, ``r``, ``f``, ``m`` and the
+scores ``rs``, ``fs``, ``ms``): labels are written from it, and a full run's edges measured."""
 
 
 def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[int] | None, dialect: str) -> Any:
     """F and M per customer: paid orders, and amount paid less refunded, within the window."""
     start = now - dt.timedelta(days=cfg["window_days"])
     when = func.coalesce(Order.paid_at, Order.created_at)
-    money = func.sum(Order.paid_amount - Order.refund_amount)
+    net = Order.paid_amount - Order.refund_amount
+    if dialect == "postgresql":  # summed as whole fen (exact, and far cheaper than summing numerics)
+        money = (func.sum(cast(net * 100, BigInteger)) / literal(100, Numeric(14, 2))).label("m")
+    else:
+        money = func.sum(net).label("m")
+    count = func.count().label("f")
     if ids is not None:
-        return (select(Order.customer_id, func.count(), money)
+        return (select(Order.customer_id, count, money)
                 .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start,
                        in_ids(Order.customer_id, ids, dialect))
                 .group_by(Order.customer_id))
     if dialect == "postgresql":  # reads the covering index by customer, or the table, as it costs
-        return (select(Order.customer_id, func.count(), money)
+        return (select(Order.customer_id, count, money)
                 .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start)
                 .group_by(Order.customer_id))
     # Every order of the shop is read: one pass over the table and a sort is far cheaper than
     # walking an index (by shop, or by customer for the grouping) and fetching each row from it,
     # which SQLite's planner otherwise picks. "+ 0" keeps the indexes out of the plan.
-    owner = Order.customer_id + 0
-    return (select(owner, func.count(), money)
+    owner = (Order.customer_id + 0).label("customer_id")
+    return (select(owner, count, money)
             .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start)
             .group_by(owner))
 
 
 def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[int] | None,
-            known: edges.Edges | None, dialect: str) -> Any:
+            known: edges.Edges | None, dialect: str, window: Any) -> Any:
     """R, F, M and their scores for the shop's paying customers (only ``ids`` when given: then
     scored against the thresholds or the last full run's edges, never ranked). F and M come
-    from :data:`WINDOW`, filled first, joined by its primary key."""
+    from ``window`` (:func:`_window`)."""
     customers = Customer.shop_id == shop_id
     if ids is not None:  # looked up by id, not read through an index on the shop
         customers = and_(Customer.shop_id + 0 == shop_id, in_ids(Customer.id, ids, dialect))
     base = (
         select(Customer.id.label("cid"),
                whole_days_since(now, Customer.last_order_at, dialect).label("r"),
-               func.coalesce(WINDOW.c.f, 0).label("f"),
-               func.coalesce(WINDOW.c.m, 0).label("m"))
+               func.coalesce(window.c.f, 0).label("f"),
+               func.coalesce(window.c.m, 0).label("m"))
         .select_from(Customer)
-        .outerjoin(WINDOW, WINDOW.c.customer_id == Customer.id)
+        .outerjoin(window, window.c.customer_id == Customer.id)
         .where(customers, Customer.last_order_at.is_not(None))
         .cte("base")
     )
@@ -218,11 +218,12 @@ def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
             func.percent_rank().over(order_by=base.c.f).label("pr_f"),
             func.percent_rank().over(order_by=base.c.m).label("pr_m"),
         ).cte("ranked")
-        return select(ranked.c.cid, ranked.c.r, ranked.c.f, ranked.c.m, _quintile(ranked.c.pr_r),
-                      _quintile(ranked.c.pr_f), _quintile(ranked.c.pr_m))
+        return select(ranked.c.cid, ranked.c.r, ranked.c.f, ranked.c.m, _quintile(ranked.c.pr_r).label("rs"),
+                      _quintile(ranked.c.pr_f).label("fs"), _quintile(ranked.c.pr_m).label("ms"))
     limits = cfg["thresholds"] if cfg["scoring"] == "thresholds" else known.thresholds  # type: ignore[union-attr]
-    return select(base.c.cid, base.c.r, base.c.f, base.c.m, _by_thresholds(base.c.r, limits["r"], True),
-                  _by_thresholds(base.c.f, limits["f"], False), _by_thresholds(base.c.m, limits["m"], False))
+    return select(base.c.cid, base.c.r, base.c.f, base.c.m, _by_thresholds(base.c.r, limits["r"], True).label("rs"),
+                  _by_thresholds(base.c.f, limits["f"], False).label("fs"),
+                  _by_thresholds(base.c.m, limits["m"], False).label("ms"))
 
 
 def _en11_case(r: Any, fm: Any) -> Any:

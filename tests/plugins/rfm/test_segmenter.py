@@ -152,7 +152,7 @@ def test_a_rerun_replaces_labels_and_drops_customers_no_longer_paying(session, s
     session.commit()
     segmenter.compute(session, shop.id, {}, now=NOW)
     assert "b" not in labels(session, shop)
-    assert session.scalar(select(CustomerLabel.id).where(CustomerLabel.customer_id == b.id)) is None
+    assert session.scalar(select(CustomerLabel.value).where(CustomerLabel.customer_id == b.id)) is None
 
 
 @pytest.mark.parametrize(

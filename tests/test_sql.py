@@ -1,0 +1,39 @@
+"""The SQL building blocks that differ between SQLite and PostgreSQL, run on the test database."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, Integer, Numeric, cast, literal, null, select
+
+from shopcrm.sql import json_numbers, json_object, whole_days_since
+
+
+def _json(engine: Engine, expression) -> object:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        value = conn.execute(select(expression)).scalar_one()
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_json_numbers_gives_the_object_json_object_gives(engine: Engine) -> None:
+    dialect = engine.dialect.name
+    values = {"r": literal(12), "f": cast(literal(3), Integer), "m": cast(literal(Decimal("1234.50")), Numeric(14, 2)),
+              "none": null()}
+    ours = _json(engine, json_numbers(dialect, **values))
+    assert ours == {"r": 12, "f": 3, "m": 1234.5, "none": None}
+    assert ours == _json(engine, json_object(dialect, **values))
+    assert _json(engine, json_numbers(dialect)) == {}
+
+
+def test_json_numbers_refuses_a_key_that_is_not_a_plain_name(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="not a plain name"):
+        json_numbers(engine.dialect.name, **{'a", "b': literal(1)})
+
+
+def test_whole_days_since_rounds_down(engine: Engine) -> None:
+    now = dt.datetime(2026, 11, 29, 12, 0)
+    day_and_a_half = literal(now - dt.timedelta(days=1, hours=12))
+    with engine.connect() as conn:
+        assert conn.execute(select(whole_days_since(now, day_and_a_half, engine.dialect.name))).scalar_one() == 1
