@@ -31,6 +31,14 @@ def test_upgrade_creates_every_core_table(engine):
     assert not migrate.pending(engine)
 
 
+def test_customer_labels_are_keyed_by_customer_and_segmenter_without_foreign_keys(engine):
+    """Migration 0010: labels are rewritten in bulk, so they carry no per-row foreign key checks."""
+    schema = inspect(engine)
+    assert schema.get_pk_constraint("customer_label")["constrained_columns"] == ["customer_id", "segmenter"]
+    assert schema.get_foreign_keys("customer_label") == []
+    assert "id" not in {column["name"] for column in schema.get_columns("customer_label")}
+
+
 def test_plugin_migrations_are_applied_on_their_own_branch(config, engine, tmp_path, monkeypatch):
     installed = migrate.current_heads(engine)  # the core's head and those of installed plugins
     assert migrate.core_head() in installed

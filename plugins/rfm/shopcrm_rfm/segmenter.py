@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import BigInteger, Numeric, and_, case, cast, delete, func, literal, select, text
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, Numeric, Table, and_, case, cast, delete, func, insert,
+                        literal, select, text)
 from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
@@ -107,13 +108,20 @@ class RfmSegmenter(Segmenter):
             # Compiling the run's few statements to machine code costs more than it saves.
             session.execute(text("SET LOCAL jit = off"))
         session.execute(text(f"DROP TABLE IF EXISTS {SCORED}"))  # left by a run that failed
-        # One CREATE TABLE AS: PostgreSQL reads the orders with parallel workers for it, which it
-        # never does for an INSERT.
-        window = _window(shop_id, cfg, now, ids if incremental else None, dialect).cte("rfm_window")
+        window_rows = _window(shop_id, cfg, now, ids if incremental else None, dialect)
+        if dialect == "sqlite":  # it would scan a CTE once per customer: F and M go to a keyed table first
+            session.execute(text(f"DROP TABLE IF EXISTS {WINDOW.name}"))
+            WINDOW.create(session.connection())
+            session.execute(insert(WINDOW).from_select(["customer_id", "f", "m"], window_rows))
+            window: Any = WINDOW
+        else:  # one CREATE TABLE AS: PostgreSQL reads the orders with parallel workers, never for an INSERT
+            window = window_rows.cte("rfm_window")
         create = _scored(shop_id, cfg, now, ids if incremental else None, known, dialect, window).into(
             SCORED, temporary=True)
         session.execute(create)
         scored = create.table
+        if dialect == "sqlite":  # labels are matched to it by customer; PostgreSQL hashes it instead
+            session.execute(text(f"CREATE INDEX {SCORED}_cid ON {SCORED} (cid)"))
         if not incremental and needs_edges:
             edges.save(session, shop_id, cfg, edges.measure(session, scored))
             known = edges.load(session, shop_id, cfg)
@@ -154,12 +162,17 @@ class RfmSegmenter(Segmenter):
             written = written.where(in_ids(s.cid, ids, dialect))
         labelled = int(session.scalar(written) or 0)
         session.execute(text(f"DROP TABLE {SCORED}"))
+        if dialect == "sqlite":
+            WINDOW.drop(session.connection())
         return labelled
 
 
 WORK_MEM = "256MB"
 """PostgreSQL's sort memory for a run's transaction (its default, 4 MB, sorts on disk)."""
 
+WINDOW = Table("rfm_window", MetaData(), Column("customer_id", Integer, primary_key=True), Column("f", Integer),
+               Column("m", Numeric(14, 2)), prefixes=["TEMPORARY"])
+"""F and M of the customers of the run, on SQLite (read by primary key for each customer)."""
 SCORED = "rfm_scored"
 """The temporary table of every scored customer of the run (``cid``, ``r``, ``f``, ``m`` and the
 scores ``rs``, ``fs``, ``ms``): labels are written from it, and a full run's edges measured."""
