@@ -212,3 +212,40 @@ def test_edges_from_other_settings_are_not_used(session, shop):
     segmenter.compute(session, shop.id, {"window_days": 90}, customer_ids=some, now=NOW)
     # Without edges for the new window the run ranks the whole shop (and records the edges).
     assert edges.load(session, shop.id, check_config({"window_days": 90})) is not None
+
+
+def test_on_sqlite_the_run_reads_its_temporary_tables_by_key_not_once_per_row(config, session, shop):
+    """SQLite has no hash joins: a temporary table joined or matched without an index is scanned
+    once per customer or label (an incremental run after 100k orders took 102 s, not 3 s).
+    Each statement's plan is taken while it runs, when its temporary tables exist."""
+    from sqlalchemy import event
+
+    if not config.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite query plan")
+    plans: list[tuple[str, list[tuple[int, int, str]]]] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if "rfm_" in statement and not statement.startswith(("CREATE", "DROP")) or "AS SELECT" in statement:
+            query = statement.split(" AS ", 1)[1] if statement.startswith("CREATE TEMPORARY TABLE") else statement
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {query}", parameters).fetchall()
+            plans.append((statement, [(row[0], row[1], row[3]) for row in rows]))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        segmenter = RfmSegmenter()
+        segmenter.compute(session, shop.id, {}, now=NOW)
+        segmenter.compute(session, shop.id, {}, now=NOW)  # a rerun: labels to replace and to drop
+        ids = list(session.scalars(select(Customer.id).where(Customer.shop_id == shop.id)))
+        segmenter.compute(session, shop.id, {}, customer_ids=ids[:4], now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) >= 8
+    for statement, plan in plans:
+        details = {node: detail for node, _, detail in plan}
+        for node, parent, detail in plan:
+            if not detail.startswith("SCAN rfm_"):
+                continue
+            siblings = [d for n, p, d in plan if p == parent and d.startswith(("SCAN ", "SEARCH "))]
+            assert siblings[0] == detail and "LEFT-JOIN" not in detail, (statement, plan)
+            assert not details.get(parent, "").startswith("CORRELATED"), (statement, plan)
