@@ -103,7 +103,11 @@ class RfmSegmenter(Segmenter):
         incremental = ids is not None and (known is not None or not needs_edges)
 
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":  # three rankings of every customer: sort in memory, this run only
+        if dialect == "postgresql":
+            # One run at a time per shop: a full run deletes and reinserts the shop's labels,
+            # which a concurrent run's new label would collide with. (SQLite has one writer.)
+            session.execute(text("SELECT pg_advisory_xact_lock(:kind, :shop)"), {"kind": LOCK_KIND, "shop": shop_id})
+            # Three rankings of every customer: sort in memory, for this run only.
             session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
             # Compiling the run's few statements to machine code costs more than it saves.
             session.execute(text("SET LOCAL jit = off"))
@@ -149,12 +153,19 @@ class RfmSegmenter(Segmenter):
                 rows = rows.where(in_ids(s.cid, ids, dialect))
             mine = and_(CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
                         in_ids(CustomerLabel.customer_id, ids, dialect))
-        # Customers no longer paying lose their label; everyone scored gets theirs, in place.
-        gone = and_(mine, ~select(s.cid).where(s.cid == CustomerLabel.customer_id).exists())
-        session.execute(delete(CustomerLabel).where(gone), execution_options={"synchronize_session": False})
-        session.execute(upsert_from_select(
-            dialect, CustomerLabel.__table__, ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"],
-            rows, conflict=["customer_id", "segmenter"], update=["value", "scores", "computed_at"]))
+        columns = ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"]
+        if ids is None:
+            # A full run writes the shop's labels afresh: deleting them all and inserting is far
+            # cheaper than updating each one (on PostgreSQL 6 s against 9 s for a million).
+            session.execute(delete(CustomerLabel).where(mine), execution_options={"synchronize_session": False})
+            session.execute(insert(CustomerLabel).from_select(columns, rows))
+        else:
+            # Customers no longer paying lose their label; everyone scored gets theirs, in place.
+            gone = and_(mine, ~select(s.cid).where(s.cid == CustomerLabel.customer_id).exists())
+            session.execute(delete(CustomerLabel).where(gone), execution_options={"synchronize_session": False})
+            session.execute(upsert_from_select(dialect, CustomerLabel.__table__, columns, rows,
+                                               conflict=["customer_id", "segmenter"],
+                                               update=["value", "scores", "computed_at"]))
         # sqlite3 reports no row count for INSERT ... SELECT: count what was written, from the
         # scored table (only the run's customers when incremental).
         written = select(func.count()).select_from(scored)
@@ -167,6 +178,9 @@ class RfmSegmenter(Segmenter):
         return labelled
 
 
+LOCK_KIND = 0x52464D  # "RFM"
+"""The first key of the transaction-level advisory lock a run takes on PostgreSQL (the second is
+the shop)."""
 WORK_MEM = "256MB"
 """PostgreSQL's sort memory for a run's transaction (its default, 4 MB, sorts on disk)."""
 

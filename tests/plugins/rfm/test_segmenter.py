@@ -249,3 +249,45 @@ def test_on_sqlite_the_run_reads_its_temporary_tables_by_key_not_once_per_row(co
             siblings = [d for n, p, d in plan if p == parent and d.startswith(("SCAN ", "SEARCH "))]
             assert siblings[0] == detail and "LEFT-JOIN" not in detail, (statement, plan)
             assert not details.get(parent, "").startswith("CORRELATED"), (statement, plan)
+
+
+def test_a_full_run_waits_for_a_run_still_writing_the_same_shops_labels(engine, session, shop):
+    """A full run deletes and reinserts the shop's labels. An incremental run that has just
+    labelled a new customer, not yet committed, must not make it fail on that label: the full
+    run waits for it (an advisory lock on PostgreSQL, the single writer on SQLite)."""
+    import threading
+    import time
+
+    from shopcrm.db import session_factory
+
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {}, now=NOW)
+    newcomer = Customer(shop_id=shop.id, platform_id="new")
+    session.add(newcomer)
+    session.flush()
+    at = NOW - dt.timedelta(days=2)
+    session.add(Order(shop_id=shop.id, customer_id=newcomer.id, platform_order_id="new-1", status="paid",
+                      paid_amount=Decimal("99"), refund_amount=Decimal("0"), created_at=at, paid_at=at))
+    session.commit()
+
+    segmenter.compute(session, shop.id, {}, customer_ids=[newcomer.id], now=NOW)  # not committed yet
+    outcome: dict[str, object] = {}
+
+    def full_run() -> None:
+        try:
+            with session_factory(engine, write=True)() as other:
+                outcome["labelled"] = segmenter.compute(other, shop.id, {}, now=NOW)
+                other.commit()
+        except Exception as exc:  # reported below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=full_run)
+    worker.start()
+    time.sleep(0.5)
+    assert worker.is_alive()  # waiting for this session's labels
+    session.commit()
+    worker.join(30)
+    assert "error" not in outcome, outcome
+    assert outcome["labelled"] == len(expected({})) + 1
+    session.expire_all()
+    assert set(labels(session, shop)) == set(expected({})) | {"new"}
