@@ -200,7 +200,7 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
     when = func.coalesce(Order.paid_at, Order.created_at)
     net = Order.paid_amount - Order.refund_amount
     if dialect == "postgresql":  # summed as whole fen (exact, and far cheaper than summing numerics)
-        money = (func.sum(cast(net * 100, BigInteger)) / literal(100, Numeric(14, 2))).label("m")
+        money = cast(func.sum(cast(net * 100, BigInteger)) / 100, Numeric(14, 2)).label("m")
     else:
         money = func.sum(net).label("m")
     count = func.count().label("f")
