@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Iterable, Sequence
-
 import re
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (JSON, ColumnElement, Executable, Integer, Select, String, Table, Text, bindparam, cast, func,
                         literal, select)

@@ -12,10 +12,11 @@
 Customers are scored into a temporary table (one ``CREATE TABLE … AS``, which PostgreSQL runs
 with parallel workers), and one ``INSERT … SELECT`` writes every label from it: a full run
 deletes the shop's RFM labels and inserts them afresh, a limited run upserts its customers'.
-Runs for one shop take turns (an advisory lock on PostgreSQL). A full run also records the score edges and averages it found (:mod:`shopcrm_rfm.edges`); a
-run limited to some customers (after an import) aggregates only their orders and scores them
-against those, so it costs what their orders cost, and gives what the full run gave for the
-same values. Without a full run's edges, it ranks the whole shop and labels only them.
+Runs for one shop take turns (an advisory lock on PostgreSQL). A full run also records the
+score edges and averages it found (:mod:`shopcrm_rfm.edges`); a run limited to some customers
+(after an import) aggregates only their orders and scores them against those, so it costs what
+their orders cost, and gives what the full run gave for the same values. Without a full run's
+edges, it ranks the whole shop and labels only them.
 """
 from __future__ import annotations
 
