@@ -150,31 +150,36 @@ class RfmSegmenter(Segmenter):
         scores = json_numbers(dialect, r=s.r, f=s.f, m=s.m, r_score=s.rs, f_score=s.fs, m_score=s.ms, fm_score=fm)
         # WHERE: SQLite needs one before an upsert's ON CONFLICT to parse an INSERT ... SELECT.
         rows = select(literal(shop_id), s.cid, literal(NAME), value, scores, literal(now)).where(s.cid.is_not(None))
-        mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
-        if ids is not None:  # looked up by customer, not read through the index on the shop
-            if not incremental:  # ranked the whole shop: label only the run's customers
-                rows = rows.where(in_ids(s.cid, ids, dialect))
-            mine = and_(CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
-                        in_ids(CustomerLabel.customer_id, ids, dialect))
+        # In key order, each new label goes on the last page of the key's index, not on a page
+        # anywhere in it, and a later run updates them page after page: a million labels in
+        # 4.6 s instead of 6 on both databases, 95,000 updated in 1.0 s instead of 2.2 on SQLite.
+        rows = rows.order_by(s.cid)
+        if ids is not None and not incremental:  # ranked the whole shop: label only the run's customers
+            rows = rows.where(in_ids(s.cid, ids, dialect))
         columns = ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"]
         if ids is None:
             # A full run writes the shop's labels afresh: deleting them all and inserting is far
             # cheaper than updating each one (on PostgreSQL 6 s against 9 s for a million).
+            mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == NAME)
             session.execute(delete(CustomerLabel).where(mine), execution_options={"synchronize_session": False})
             session.execute(insert(CustomerLabel).from_select(columns, rows))
         else:
-            # Customers no longer paying lose their label; everyone scored gets theirs, in place.
-            gone = and_(mine, ~select(s.cid).where(s.cid == CustomerLabel.customer_id).exists())
-            session.execute(delete(CustomerLabel).where(gone), execution_options={"synchronize_session": False})
+            # Customers of the run no longer paying lose their label (looked up by key); everyone
+            # scored gets theirs, in place.
+            run = select(s.cid) if incremental else select(s.cid).where(in_ids(s.cid, ids, dialect))
+            scored_ids = set(session.scalars(run))
+            gone = [customer for customer in ids if customer not in scored_ids]
+            if gone:
+                session.execute(delete(CustomerLabel).where(
+                    CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
+                    in_ids(CustomerLabel.customer_id, gone, dialect)), execution_options={"synchronize_session": False})
             session.execute(upsert_from_select(dialect, CustomerLabel.__table__, columns, rows,
                                                conflict=["customer_id", "segmenter"],
                                                update=["value", "scores", "computed_at"]))
-        # sqlite3 reports no row count for INSERT ... SELECT: count what was written, from the
-        # scored table (only the run's customers when incremental).
-        written = select(func.count()).select_from(scored)
-        if ids is not None and not incremental:
-            written = written.where(in_ids(s.cid, ids, dialect))
-        labelled = int(session.scalar(written) or 0)
+        if ids is None:  # sqlite3 reports no row count for INSERT ... SELECT: count the scored
+            labelled = int(session.scalar(select(func.count()).select_from(scored)) or 0)
+        else:
+            labelled = len(scored_ids)
         session.execute(text(f"DROP TABLE {SCORED}"))
         if dialect == "sqlite":
             WINDOW.drop(session.connection())
@@ -206,9 +211,11 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
         money = func.sum(net).label("m")
     count = func.count().label("f")
     if ids is not None:
+        # A customer's orders are all its shop's (and the scoring keeps only the shop's
+        # customers): no shop condition, so SQLite reads them from the covering index by
+        # customer alone (0.55 s for 95,000 customers, against 2.1 s).
         return (select(Order.customer_id, count, money)
-                .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start,
-                       in_ids(Order.customer_id, ids, dialect))
+                .where(in_ids(Order.customer_id, ids, dialect), Order.status.in_(_PAID), when >= start)
                 .group_by(Order.customer_id))
     if dialect == "postgresql":  # reads the covering index by customer, or the table, as it costs
         return (select(Order.customer_id, count, money)

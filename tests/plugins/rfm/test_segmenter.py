@@ -143,15 +143,21 @@ def test_an_incremental_run_agrees_with_a_full_run(session, shop):
     assert got["b"][0] == "stale", "customers outside the run are left alone"
 
 
-def test_a_rerun_replaces_labels_and_drops_customers_no_longer_paying(session, shop):
+@pytest.mark.parametrize("limited", [False, True], ids=["full run", "run over the changed customers"])
+def test_a_rerun_replaces_labels_and_drops_customers_no_longer_paying(session, shop, limited):
     segmenter = RfmSegmenter()
     segmenter.compute(session, shop.id, {}, now=NOW)
+    before = labels(session, shop)
     b = session.scalar(select(Customer).where(Customer.platform_id == "b"))
+    c = session.scalar(select(Customer).where(Customer.platform_id == "c"))
     for order in session.scalars(select(Order).where(Order.customer_id == b.id)):
         order.status, order.refund_amount = "refunded", order.paid_amount
     session.commit()
-    segmenter.compute(session, shop.id, {}, now=NOW)
+    assert segmenter.compute(session, shop.id, {}, customer_ids=[b.id, c.id] if limited else None, now=NOW) == (
+        1 if limited else len(before) - 1)
     assert "b" not in labels(session, shop)
+    if limited:  # scored against the full run's edges, c keeps its label and nobody else is touched
+        assert labels(session, shop) == {key: value for key, value in before.items() if key != "b"}
     assert session.scalar(select(CustomerLabel.value).where(CustomerLabel.customer_id == b.id)) is None
 
 
