@@ -39,22 +39,18 @@ def _fingerprint(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def measure(session: Session, scored: Table) -> Edges:
-    """Edges and averages from a table of scored customers (columns r, f, m, rs, fs, ms)."""
+    """Edges and averages from a table of scored customers (columns r, f, m, rs, fs, ms), in
+    one pass over it: for each score of 2 to 5, the highest R and the lowest F and M that
+    earned it or better."""
     c = scored.c
+    parts = [("r", c.r, c.rs, True), ("f", c.f, c.fs, False), ("m", c.m, c.ms, False)]
+    columns = [(func.max(value) if falling else func.min(value)).filter(score >= level)
+               for _, value, score, falling in parts for level in (2, 3, 4, 5)]
+    row = session.execute(select(*columns, func.avg(c.r), func.avg(c.f), func.avg(c.m))).one()
     thresholds: dict[str, list[float]] = {}
-    for key, value, score, falling in (("r", c.r, c.rs, True), ("f", c.f, c.fs, False), ("m", c.m, c.ms, False)):
-        edge = func.max(value) if falling else func.min(value)
-        reached = dict(session.execute(select(score, edge).group_by(score)).all())
-        limits = []
-        for level in (2, 3, 4, 5):
-            values = [float(v) for s, v in reached.items() if s >= level and v is not None]
-            if not values:
-                limits.append(-NEVER if falling else NEVER)
-            else:
-                limits.append(max(values) if falling else min(values))
-        thresholds[key] = limits
-    row = session.execute(select(func.avg(c.r), func.avg(c.f), func.avg(c.m))).one()
-    averages = {key: float(value or 0) for key, value in zip("rfm", row)}
+    for n, (key, _, _, falling) in enumerate(parts):
+        thresholds[key] = [(-NEVER if falling else NEVER) if v is None else float(v) for v in row[4 * n:4 * n + 4]]
+    averages = {key: float(value or 0) for key, value in zip("rfm", row[12:])}
     return Edges(thresholds, averages)
 
 

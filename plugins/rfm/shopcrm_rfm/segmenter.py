@@ -213,7 +213,7 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
     if ids is not None:
         # A customer's orders are all its shop's (and the scoring keeps only the shop's
         # customers): no shop condition, so SQLite reads them from the covering index by
-        # customer alone (0.55 s for 95,000 customers, against 2.1 s).
+        # customer alone (0.55 s for 95,000 customers of a million).
         return (select(Order.customer_id, count, money)
                 .where(in_ids(Order.customer_id, ids, dialect), Order.status.in_(_PAID), when >= start)
                 .group_by(Order.customer_id))

@@ -298,3 +298,20 @@ def test_a_full_run_waits_for_a_run_still_writing_the_same_shops_labels(engine, 
     assert outcome["labelled"] == len(expected({})) + 1
     session.expire_all()
     assert set(labels(session, shop)) == set(expected({})) | {"new"}
+
+
+def test_a_full_run_records_the_edges_its_scores_imply(session, shop):
+    from shopcrm_rfm import edges
+
+    RfmSegmenter().compute(session, shop.id, {}, now=NOW)
+    known = edges.load(session, shop.id, check_config({}))
+    scores = [s for _, s in labels(session, shop).values()]
+    for key, falling in (("r", True), ("f", False), ("m", False)):
+        expected = []
+        for level in (2, 3, 4, 5):
+            earned = [float(s[key]) for s in scores if s[f"{key}_score"] >= level]
+            expected.append((max(earned) if falling else min(earned)) if earned else
+                             (-edges.NEVER if falling else edges.NEVER))
+        assert known.thresholds[key] == expected, key
+    for key in "rfm":
+        assert known.averages[key] == pytest.approx(sum(float(s[key]) for s in scores) / len(scores))
