@@ -60,7 +60,7 @@ class Chart:
         return [header, *body]
 
     def spec(self) -> str:
-        """What dashboard.js draws, as JSON: labels and one dataset per plotted column."""
+        """What charts.js draws, as JSON: labels and one dataset per plotted column."""
         return json.dumps({
             "type": self.kind, "horizontal": self.horizontal, "stacked": self.stacked,
             "labels": [str(row[0]) for row in self.rows],

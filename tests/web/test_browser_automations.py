@@ -30,7 +30,11 @@ def test_an_operator_switches_the_paid_thanks_on(page: Page, live_url: str, make
     expect(page.get_by_role("heading", name="自动关怀", level=1)).to_be_visible()
     row = page.locator("#automation-paid_thanks")
     expect(row).to_have_attribute("data-enabled", "off")
-    assert page.evaluate("() => Boolean(window.Chart && window.Chart.getChart('sent-chart'))")
+    drawn = page.evaluate("""() => {
+        const chart = window.Chart && window.Chart.getChart('sent-chart');
+        return chart && chart.data.datasets.map(d => [d.label, d.data.length]);
+    }""")
+    assert drawn == [["已发送", 30], ["已送达", 30]]
     row.get_by_role("link", name="设置并开启").click()
 
     expect(page.get_by_role("heading", name="付款感谢", level=1)).to_be_visible()

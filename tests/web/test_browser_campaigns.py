@@ -96,7 +96,12 @@ def test_an_operator_sends_a_campaign_and_reads_its_report(
     target = page.locator('#report-figures tr[data-figure="target"] td').first
     expect(target).to_have_text(str(CUSTOMERS))
     expect(page.locator("#report-days tbody tr")).to_have_count(7)
-    assert page.evaluate("() => Boolean(window.Chart && window.Chart.getChart('buyers-chart'))")
+    # Both charts drawn from the same days as the table, each with its own series.
+    drawn = page.evaluate("""() => ['buyers-chart', 'sales-chart'].map(id => {
+        const chart = window.Chart && window.Chart.getChart(id);
+        return chart && [chart.data.labels.length, chart.data.datasets.map(d => d.label)];
+    })""")
+    assert drawn == [[7, ["购买人数"]], [7, ["销售额（元）"]]]
     page.screenshot(path=str(tmp_path / "campaign-report.png"), full_page=True)
 
     page.get_by_role("link", name="返回营销活动").click()
