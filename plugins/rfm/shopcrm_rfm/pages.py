@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shopcrm import audit, plugin_settings
+from shopcrm import plugin_settings
 from shopcrm.labels import last_runs
 from shopcrm.shops import default_shop
 from shopcrm.web.access import role_required
@@ -71,11 +71,8 @@ def save_settings() -> ResponseReturnValue:
     if form.config is None:
         flash(_("The settings were not saved: correct the fields marked below."), "error")
         return render_index(shop.id, before, form, status=400)
-    changed = settings_form.changes(before, form.config)
-    if changed:
-        plugin_settings.save(session, NAME, shop.id, form.config)
-        audit.record(session, f"settings.{NAME}", user=current_user._get_current_object(),
-                     target=f"shop:{shop.id}", details=changed, ip=request.remote_addr)
+    if plugin_settings.save_changes(session, NAME, shop.id, form.config, settings_form.changes(before, form.config),
+                                    current_user._get_current_object(), request.remote_addr):
         flash(_("RFM settings saved. Recompute to apply them to the labels."), "success")
     else:
         flash(_("Nothing changed."), "success")
