@@ -10,8 +10,9 @@
   up) give the eleven segments.
 
 Customers are scored into a temporary table (one ``CREATE TABLE … AS``, which PostgreSQL runs
-with parallel workers), and one ``INSERT … SELECT`` writes every label from it: a full run
-deletes the shop's RFM labels and inserts them afresh, a limited run upserts its customers'.
+with parallel workers), and one ``INSERT … SELECT`` writes every label from it, in customer order:
+a full run deletes the shop's RFM labels and inserts them afresh, a limited run upserts its
+customers' (and deletes the labels of those of them no longer paying).
 Runs for one shop take turns (an advisory lock on PostgreSQL). A full run also records the
 score edges and averages it found (:mod:`shopcrm_rfm.edges`); a run limited to some customers
 (after an import) aggregates only their orders and scores them against those, so it costs what
