@@ -2,8 +2,7 @@
 
 ``load(session, plugin, shop_id, defaults)`` returns the defaults overlaid with what the
 operator saved; ``save`` stores only a plugin's own keys; ``save_changes`` saves what a settings
-page changed, audited. Namespace ``plugin:<name>``, key
-``shop:<id>``.
+page changed, audited. Namespace ``plugin:<name>``, key ``shop:<id>``.
 """
 from __future__ import annotations
 

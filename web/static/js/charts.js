@@ -1,7 +1,8 @@
 /* The charts of every page (dashboard, automations, campaign report), drawn with the vendored
    Chart.js from the spec each canvas carries in its data-chart attribute: type, labels and one
-   dataset per series (label, data, and optionally money and color), horizontal and stacked.
-   Sales (money) go on their own axis on the left, counts on the right, when a chart has both.
+   dataset per series (label, data, and optionally money and color); optionally horizontal,
+   stacked, and legend (shown anyway when there is more than one series). Sales (money) go on
+   their own axis on the left, counts on the right, when a chart has both.
    The same figures are always in a table beside the chart. */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
