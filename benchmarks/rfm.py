@@ -9,7 +9,8 @@ Builds a demo shop (``shopcrm.demo_data``: N customers, M orders, bulk writes), 
 
 Then an incremental run: ``--new-orders`` more orders for existing customers and a run limited to
 the customers they touched. Prints one JSON line (``ours_s``, ``baseline_s``, ``ratio``,
-``incremental_s``, ``duckdb_s``).
+``incremental_s``, ``duckdb_s``, and where each run's seconds went: ``full_steps`` and
+``incremental_steps``).
 
     python benchmarks/rfm.py --customers 100000 --orders 1000000
 """
@@ -21,7 +22,7 @@ import json
 import os
 import time
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from demo_shop import demo_shop, settle
 from shopcrm.db import session_factory, utcnow
@@ -62,10 +63,10 @@ def main() -> None:
         now = utcnow()
         segmenter = RfmSegmenter()
 
-        with session_factory(engine, write=True)() as session:
+        with session_factory(engine, write=True)() as session, Steps(engine) as full_steps:
             t0 = time.perf_counter()
             labelled = segmenter.compute(session, shop_id, {}, now=now)
-            session.commit()
+            full_steps.commit(session)
             ours_s = time.perf_counter() - t0
 
         with engine.begin() as conn:
@@ -80,10 +81,10 @@ def main() -> None:
         if engine.dialect.name == "sqlite":  # the bulk write's pages go back to the database file
             with engine.connect() as conn:  # now, not in the middle of the timed run
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        with session_factory(engine, write=True)() as session:
+        with session_factory(engine, write=True)() as session, Steps(engine) as incremental_steps:
             t0 = time.perf_counter()
             segmenter.compute(session, shop_id, {}, customer_ids=touched, now=now)
-            session.commit()
+            incremental_steps.commit(session)
             incremental_s = time.perf_counter() - t0
     print(json.dumps({
         "benchmark": "rfm", "backend": shop.backend, "customers": args.customers,
@@ -91,7 +92,45 @@ def main() -> None:
         "ours_s": round(ours_s, 3), "baseline_s": round(baseline_s, 3), "ratio": round(ours_s / baseline_s, 2),
         "duckdb_s": duckdb_s, "incremental_orders": args.new_orders, "incremental_customers": len(touched),
         "incremental_s": round(incremental_s, 3),
+        "full_steps": full_steps.seconds(), "incremental_steps": incremental_steps.seconds(),
     }))
+
+
+class Steps:
+    """Where a timed run's seconds go: its statements by step (reading the orders, scoring,
+    writing labels, the rest) and the commit, measured from the engine's cursor events."""
+
+    KINDS = (("INSERT INTO rfm_window", "orders"), ("CREATE TEMPORARY TABLE rfm_scored", "scoring"),
+             ("INSERT INTO customer_label", "labels"), ("DELETE FROM customer_label", "labels"))
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.totals: dict[str, float] = {}
+        self._started = 0.0
+
+    def __enter__(self) -> "Steps":
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        self._started = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        kind = next((name for prefix, name in self.KINDS if statement.lstrip().startswith(prefix)), "other")
+        self.totals[kind] = self.totals.get(kind, 0.0) + time.perf_counter() - self._started
+
+    def commit(self, session) -> None:  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        session.commit()
+        self.totals["commit"] = time.perf_counter() - started
+
+    def seconds(self) -> dict[str, float]:
+        return {name: round(value, 3) for name, value in sorted(self.totals.items())}
 
 
 def _more_orders(engine, shop_id: int, count: int) -> list[int]:  # type: ignore[no-untyped-def]
