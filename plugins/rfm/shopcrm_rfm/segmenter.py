@@ -131,8 +131,8 @@ class RfmSegmenter(Segmenter):
         if dialect == "sqlite":  # labels are matched to it by customer; PostgreSQL hashes it instead
             session.execute(text(f"CREATE INDEX {SCORED}_cid ON {SCORED} (cid)"))
         if not incremental and needs_edges:
-            edges.save(session, shop_id, cfg, edges.measure(session, scored))
-            known = edges.load(session, shop_id, cfg)
+            known = edges.measure(session, scored)
+            edges.save(session, shop_id, cfg, known)
 
         s = scored.c
         fm = (s.fs + s.ms + 1) // 2  # floor division on both databases

@@ -307,11 +307,11 @@ def test_a_full_run_records_the_edges_its_scores_imply(session, shop):
     known = edges.load(session, shop.id, check_config({}))
     scores = [s for _, s in labels(session, shop).values()]
     for key, falling in (("r", True), ("f", False), ("m", False)):
-        expected = []
+        limits = []
         for level in (2, 3, 4, 5):
             earned = [float(s[key]) for s in scores if s[f"{key}_score"] >= level]
-            expected.append((max(earned) if falling else min(earned)) if earned else
-                             (-edges.NEVER if falling else edges.NEVER))
-        assert known.thresholds[key] == expected, key
+            limits.append((max(earned) if falling else min(earned)) if earned else
+                          (-edges.NEVER if falling else edges.NEVER))
+        assert known.thresholds[key] == limits, key
     for key in "rfm":
         assert known.averages[key] == pytest.approx(sum(float(s[key]) for s in scores) / len(scores))
