@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, Integer, Numeric, cast, literal, null, select
 
-from shopcrm.sql import json_numbers, json_object, whole_days_since
+from shopcrm.sql import id_rows, json_numbers, json_object, whole_days_since
 
 
 def _json(engine: Engine, expression) -> object:  # type: ignore[no-untyped-def]
@@ -37,3 +37,12 @@ def test_whole_days_since_rounds_down(engine: Engine) -> None:
     day_and_a_half = literal(now - dt.timedelta(days=1, hours=12))
     with engine.connect() as conn:
         assert conn.execute(select(whole_days_since(now, day_and_a_half, engine.dialect.name))).scalar_one() == 1
+
+
+def test_id_rows_are_the_ids_once_each_as_rows_a_query_can_filter(engine: Engine) -> None:
+    rows = id_rows([5, 3, 3, 9, 1], engine.dialect.name)
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(rows.c.value)).scalars()) == [1, 3, 5, 9]
+        missing = select(rows.c.value).where(rows.c.value.not_in(select(literal(3)).union_all(select(literal(9)))))
+        assert sorted(conn.execute(missing).scalars()) == [1, 5]
+        assert list(conn.execute(select(id_rows([], engine.dialect.name).c.value)).scalars()) == []

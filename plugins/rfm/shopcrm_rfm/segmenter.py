@@ -32,7 +32,7 @@ from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
-from shopcrm.sql import in_ids, json_numbers, upsert_from_select, whole_days_since
+from shopcrm.sql import id_rows, in_ids, json_numbers, upsert_from_select, whole_days_since
 from shopcrm_rfm import edges
 from shopcrm_rfm.classes import CN8, labels
 
@@ -167,9 +167,9 @@ class RfmSegmenter(Segmenter):
         else:
             # Customers of the run no longer paying lose their label (looked up by key); everyone
             # scored gets theirs, in place.
-            run = select(s.cid) if incremental else select(s.cid).where(in_ids(s.cid, ids, dialect))
-            scored_ids = set(session.scalars(run))
-            gone = [customer for customer in ids if customer not in scored_ids]
+            listed = id_rows(ids, dialect)
+            scored_cids = select(s.cid).where(s.cid.is_not(None))
+            gone = session.scalars(select(listed.c.value).where(listed.c.value.not_in(scored_cids))).all()
             if gone:
                 session.execute(delete(CustomerLabel).where(
                     CustomerLabel.shop_id + 0 == shop_id, CustomerLabel.segmenter == NAME,
@@ -177,10 +177,16 @@ class RfmSegmenter(Segmenter):
             session.execute(upsert_from_select(dialect, CustomerLabel.__table__, columns, rows,
                                                conflict=["customer_id", "segmenter"],
                                                update=["value", "scores", "computed_at"]))
-        if ids is None:  # sqlite3 reports no row count for INSERT ... SELECT: count the scored
-            labelled = int(session.scalar(select(func.count()).select_from(scored)) or 0)
-        else:
-            labelled = len(scored_ids)
+        # sqlite3 reports no row count for INSERT ... SELECT: count the labelled
+        counted = select(func.count()).select_from(scored)
+        if ids is not None and not incremental:
+            counted = counted.where(in_ids(s.cid, ids, dialect))
+        labelled = int(session.scalar(counted) or 0)
+        if ids is None and dialect == "postgresql":
+            # Every label of the shop was just rewritten: the planner's statistics of the table
+            # describe what was there before (nothing, at a shop's first run), and a limited
+            # run's deletion by key would then read every RFM label through the value index.
+            session.execute(text(f"ANALYZE {CustomerLabel.__tablename__}"))
         session.execute(text(f"DROP TABLE {SCORED}"))
         if dialect == "sqlite":
             WINDOW.drop(session.connection())
