@@ -28,11 +28,13 @@ class AutomationSettings:
     channel: str
     template_text: str
     options: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    """For email channels ("": the channel's default subject)."""
 
 
 def _details(made: AutomationState) -> dict[str, Any]:
     return {"trigger": made.trigger, "automation_id": made.automation_id, "delay": format_duration(made.delay),
-            "channel": made.channel, "template_text": made.template_text, "options": made.options}
+            "channel": made.channel, "template_text": made.template_text, "subject": made.subject, "options": made.options}
 
 
 def switch_on(session: Session, shop_id: int, name: str, settings: AutomationSettings, *, actor: User,
@@ -40,7 +42,7 @@ def switch_on(session: Session, shop_id: int, name: str, settings: AutomationSet
     """Switch trigger ``name`` on with ``settings`` (or change it while it is on); audited."""
     was_on = state(session, shop_id, name).enabled
     made = enable(session, shop_id, name, delay=settings.delay, channel=settings.channel,
-                  template_text=settings.template_text, options=settings.options)
+                  template_text=settings.template_text, options=settings.options, subject=settings.subject)
     audit.record(session, "automation.update" if was_on else "automation.enable", user=actor,
                  target=f"automation:{name}", details=_details(made), ip=ip)
     return made

@@ -12,7 +12,8 @@ For a batch of :class:`~shopcrm.triggers.TriggerTarget` of one automation, :func
    ``frequency_cap``. Notifications are exempt from the cap;
 4. renders the text for each customer and order now (``${var}`` from the registered variables,
    the target's ``context`` passed as :attr:`RenderContext.extra`), with the shop's signature
-   and, for marketing, the opt-out text (an email channel's messages go as written);
+   and, for marketing, the opt-out text (an email channel's messages go as written, with the
+   automation's subject filled the same way);
 5. inserts the rows in one statement per chunk, ``ON CONFLICT (automation_id, dedupe_key) DO
    NOTHING``: a replayed event or a retried job adds nothing.
 
@@ -41,6 +42,7 @@ from shopcrm.registry import get_registry
 from shopcrm.sending_policy import SendingPolicy
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.shop_alerts import alert_phone
+from shopcrm.template_store import SUBJECT_MAX
 from shopcrm.sql import in_ids, in_texts
 from shopcrm.triggers import Trigger, TriggerTarget
 from shopcrm.variables import RenderContext
@@ -102,18 +104,21 @@ def _write_chunk(session: Session, automation: Automation, trigger: Trigger, tar
     if not fresh:
         return Written()
     recipients = _address(session, automation, trigger, fresh, policy, now)
+    kind = kind_of(automation.channel)
     texts = render_texts(session, automation.shop_id, automation.template_text or trigger.default_template,
                          [r.target for r in recipients if r.reason is None], trigger.marketing, policy,
-                         signed=kind_of(automation.channel).signed)
+                         signed=kind.signed, subject=automation.subject if kind.has_subject else None)
     rendered = iter(texts)
+    blank = Rendered("")
     rows = []
     for recipient in recipients:
         pending = recipient.reason is None
+        message = next(rendered) if pending else blank
         rows.append({
             "shop_id": automation.shop_id, "customer_id": recipient.target.customer_id,
             "automation_id": automation.id, "order_id": recipient.target.order_id, "dedupe_key": recipient.key,
             "channel": automation.channel or "", "to": recipient.to,
-            "text": next(rendered) if pending else "", "is_marketing": bool(trigger.marketing),
+            "text": message.text, "subject": message.subject, "is_marketing": bool(trigger.marketing),
             "status": "pending" if pending else "skipped", "skip_reason": recipient.reason,
             "parts": 0, "attempts": 0, "send_after": send_after, "created_at": now, "updated_at": now,
         })
@@ -177,15 +182,24 @@ def _at_cap(session: Session, customer_ids: Iterable[int], policy: SendingPolicy
         .group_by(Message.customer_id).having(func.count() >= policy.frequency_cap)))
 
 
+@dataclass(slots=True, frozen=True)
+class Rendered:
+    """One target's message as written to the outbox."""
+
+    text: str
+    subject: str | None = None
+
+
 def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[TriggerTarget], marketing: bool,
-                 policy: SendingPolicy, signed: bool = True) -> list[str]:
-    """The SMS for each target, in order: ``body`` filled for its customer and order (the target's
-    ``context`` as :attr:`RenderContext.extra`), composed with the shop's signature (and the
-    opt-out text for marketing). Targets about no order are filled a batch at a time per context
+                 policy: SendingPolicy, signed: bool = True, subject: str | None = None) -> list[Rendered]:
+    """The message for each target, in order: ``body`` (and ``subject``, for an email channel)
+    filled for its customer and order (the target's ``context`` as :attr:`RenderContext.extra`),
+    the text composed with the shop's signature (and the opt-out text for marketing) when
+    ``signed``. Targets about no order are filled a batch at a time per context
     (:meth:`TemplateVariable.values`: a daily trigger's thousands of birthdays cost a query per
     variable); targets about an order one by one."""
     variables = get_registry().template_variables.items
-    names = [name for name in placeholders(body) if name in variables]
+    names = [name for name in dict.fromkeys(placeholders(body) + placeholders(subject or "")) if name in variables]
     ctx = RenderContext(session=session, shop_id=shop_id)
     groups: dict[str, list[int]] = {}
     for target in targets:
@@ -196,7 +210,7 @@ def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[Tr
         extra = json.loads(key) or None
         batches[key] = {name: variables[name].values(replace(ctx, extra=extra), customer_ids) for name in names}
     signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
-    texts = []
+    rendered = []
     for target in targets:
         if target.order_id is None:
             batch = batches[_context_key(target.context)]
@@ -204,12 +218,14 @@ def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[Tr
         else:
             one = replace(ctx, customer_id=target.customer_id, order_id=target.order_id, extra=target.context or None)
             values = {name: variables[name].value(one) for name in names}
-        texts.append(compose(render_values(body, values), signature, marketing, policy.opt_out_text, signed))
-    return texts
+        text = compose(render_values(body, values), signature, marketing, policy.opt_out_text, signed)
+        title = render_values(subject, values).strip()[:SUBJECT_MAX] if subject else ""
+        rendered.append(Rendered(text, title or None))
+    return rendered
 
 
 def _context_key(context: dict[str, Any]) -> str:
     return json.dumps(context, sort_keys=True, default=str)
 
 
-__all__ = ["CHUNK", "Written", "render_texts", "write"]
+__all__ = ["CHUNK", "Rendered", "Written", "render_texts", "write"]

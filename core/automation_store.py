@@ -27,6 +27,7 @@ from shopcrm.durations import format_duration
 from shopcrm.message_templates import TemplateError, check
 from shopcrm.models import Automation, Message
 from shopcrm.registry import get_registry
+from shopcrm.template_store import SUBJECT_MAX
 from shopcrm.triggers import Trigger
 
 ENGINE_OPTIONS: Mapping[str, Any] = {"night": "defer", "fresh_hours": 24}
@@ -69,6 +70,8 @@ class AutomationState:
     channel: str | None
     template_text: str
     options: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    """The subject of its emails ("": the email channel's default subject)."""
     automation_id: int | None = None
     default_delay: dt.timedelta = dt.timedelta(0)
     default_template: str = ""
@@ -80,8 +83,8 @@ class AutomationState:
             "marketing": self.marketing, "enabled": self.enabled,
             "enabled_at": self.enabled_at.isoformat() if self.enabled_at else None,
             "delay": format_duration(self.delay), "delay_seconds": int(self.delay.total_seconds()),
-            "channel": self.channel, "template_text": self.template_text, "options": self.options,
-            "automation_id": self.automation_id, "default_delay": format_duration(self.default_delay),
+            "channel": self.channel, "template_text": self.template_text, "subject": self.subject,
+            "options": self.options, "automation_id": self.automation_id, "default_delay": format_duration(self.default_delay),
         }
 
 
@@ -109,7 +112,8 @@ def _state(trigger: Trigger, plugin: str, automation: Automation | None) -> Auto
         channel=automation.channel if automation else None,
         template_text=(automation.template_text if automation and automation.template_text
                        else trigger.default_template),
-        options=options_of(trigger, automation), automation_id=automation.id if automation else None,
+        options=options_of(trigger, automation), subject=(automation.subject or "") if automation else "",
+        automation_id=automation.id if automation else None,
         default_delay=trigger.default_delay, default_template=trigger.default_template,
     )
 
@@ -166,9 +170,11 @@ def _checked_options(trigger: Trigger, current: Mapping[str, Any], given: Mappin
 
 def enable(session: Session, shop_id: int, name: str, delay: dt.timedelta | None = None,
            channel: str | None = None, template_text: str | None = None,
-           options: Mapping[str, Any] | None = None, now: dt.datetime | None = None) -> AutomationState:
+           options: Mapping[str, Any] | None = None, now: dt.datetime | None = None,
+           subject: str | None = None) -> AutomationState:
     """Switch trigger ``name`` on for the shop, or change an automation that is on; what is not
-    given keeps its saved value (the trigger's default the first time). A channel is needed."""
+    given keeps its saved value (the trigger's default the first time). A channel is needed.
+    ``subject`` is for email channels (``""`` clears it: the channel's default subject)."""
     now = now or utcnow()
     trigger = trigger_named(name)
     automation = session.scalar(select(Automation).where(Automation.shop_id == shop_id, Automation.trigger == name))
@@ -186,6 +192,14 @@ def enable(session: Session, shop_id: int, name: str, delay: dt.timedelta | None
         check(text, get_registry().template_variables.items)
     except TemplateError as exc:
         raise AutomationError(f"template_text: {exc}") from None
+    title = (subject if subject is not None else (automation.subject if automation else None) or "").strip()
+    if len(title) > SUBJECT_MAX:
+        raise AutomationError(f"subject: at most {SUBJECT_MAX} characters")
+    try:
+        if title:
+            check(title, get_registry().template_variables.items)
+    except TemplateError as exc:
+        raise AutomationError(f"subject: {exc}") from None
     merged = _checked_options(trigger, (automation.options or {}) if automation else {}, options or {})
     if automation is None:
         automation = Automation(shop_id=shop_id, trigger=name, delay_seconds=int(trigger.default_delay.total_seconds()))
@@ -195,6 +209,7 @@ def enable(session: Session, shop_id: int, name: str, delay: dt.timedelta | None
     if delay is not None:
         automation.delay_seconds = int(delay.total_seconds())
     automation.channel, automation.template_text, automation.options = chosen, text, merged
+    automation.subject = title or None
     session.flush()
     _changed()
     return _state(trigger, get_registry().triggers.owners[name], automation)

@@ -30,9 +30,9 @@ from shopcrm.saved_segments import check_rules
 from shopcrm.segment_rules import RuleError
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.sending_policy import shop_quiet_until
+from shopcrm.template_store import SUBJECT_MAX
 
 MAX_CONTROL_SHARE = 0.5
-SUBJECT_MAX = 200
 OPEN = ("pending", "sending")
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopcrm import audit, secret_box
+from shopcrm.channel_kinds import kind_of
 from shopcrm.channels import Channel, SettingsField
 from shopcrm.config import Config
 from shopcrm.models import Setting, User
@@ -52,6 +53,11 @@ def channels() -> list[Channel]:
     """Every registered channel, by name."""
     registered = get_registry().channels
     return [registered[name] for name in sorted(registered.items)]
+
+
+def subject_channels() -> list[str]:
+    """The installed channels whose messages have a subject (email): forms ask for one there."""
+    return [channel.name for channel in channels() if kind_of(channel.name).has_subject]
 
 
 def get_channel(channel_name: str) -> Channel:

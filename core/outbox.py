@@ -84,6 +84,7 @@ class Claimed:
     channel: str
     to: str
     text: str
+    subject: str | None
     is_marketing: bool
     attempts: int
     sent_at: dt.datetime | None
@@ -114,7 +115,7 @@ class Outcome:
 
 
 _COLUMNS = (_table.c.id, _table.c.shop_id, _table.c.customer_id, _table.c.campaign_id, _table.c.channel,
-            _table.c.to, _table.c.text, _table.c.is_marketing, _table.c.attempts, _table.c.sent_at)
+            _table.c.to, _table.c.text, _table.c.subject, _table.c.is_marketing, _table.c.attempts, _table.c.sent_at)
 
 
 def _take(session: Session, status: str, now: dt.datetime, limit: int, until: dt.datetime,
@@ -199,7 +200,7 @@ def _fill_texts(session: Session, shop_id: int, rows: Sequence[Claimed], policy:
     by_campaign: dict[int, list[Claimed]] = defaultdict(list)
     for row in rows:
         if row.text or row.campaign_id is None or row.customer_id is None:
-            filled[row.id] = Filled(row.text)
+            filled[row.id] = Filled(row.text, subject=row.subject)
         else:
             by_campaign[row.campaign_id].append(row)
     for campaign_id, members in by_campaign.items():

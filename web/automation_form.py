@@ -2,7 +2,8 @@
 
 The fields: ``delay`` (a duration such as ``30m``, ``6h``, ``2d``), ``channel`` (a registered
 channel), ``template_text`` (``${var}`` placeholders of registered variables only: an unknown
-one is refused with a message naming it), ``night`` (``defer`` or ``send``) and one
+one is refused with a message naming it), ``subject`` (for email channels, checked the same
+way; empty: the channel's default subject), ``night`` (``defer`` or ``send``) and one
 ``option_<name>`` per option of the trigger's own (e.g. ``option_days``). Each problem is
 reported in the user's language against its field; :mod:`shopcrm.automation_store` checks
 everything again when saving.
@@ -40,6 +41,7 @@ class AutomationForm:
     template_text: str
     night: str
     options: dict[str, str]
+    subject: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -47,7 +49,8 @@ class AutomationForm:
         """The form as saved (the trigger's defaults for one never switched on, whose channel
         is left for the operator to choose: no gateway is picked for them)."""
         return cls(delay=format_duration(current.delay), channel=current.channel or "",
-                   template_text=current.template_text, night=str(current.options.get("night", "defer")),
+                   template_text=current.template_text, subject=current.subject,
+                   night=str(current.options.get("night", "defer")),
                    options={name: _shown(current.options.get(name, default))
                             for name, default in own_options(current.trigger).items()})
 
@@ -55,6 +58,7 @@ class AutomationForm:
     def from_post(cls, current: AutomationState, posted: Mapping[str, str]) -> "AutomationForm":
         return cls(delay=(posted.get("delay") or "").strip(), channel=(posted.get("channel") or "").strip(),
                    template_text=(posted.get("template_text") or "").strip(),
+                   subject=(posted.get("subject") or "").strip(),
                    night=(posted.get("night") or "").strip(),
                    options={name: (posted.get(OPTION_PREFIX + name) or "").strip()
                             for name in own_options(current.trigger)})
@@ -62,7 +66,7 @@ class AutomationForm:
     @property
     def fields(self) -> list[str]:
         """The names of the fields the form shows (an error about another goes above them)."""
-        return ["delay", "channel", "template_text", "night", *(OPTION_PREFIX + name for name in self.options)]
+        return ["delay", "channel", "subject", "template_text", "night", *(OPTION_PREFIX + name for name in self.options)]
 
     def settings(self, trigger: str) -> AutomationSettings | None:
         """The settings to save, or ``None`` with :attr:`errors` filled."""
@@ -73,6 +77,12 @@ class AutomationForm:
         problem = template_store.text_error(self.template_text, get_registry().template_variables.items)
         if problem:
             self.errors["template_text"] = problem
+        if len(self.subject) > template_store.SUBJECT_MAX:
+            self.errors["subject"] = _("Use at most %(max)d characters.", max=template_store.SUBJECT_MAX)
+        elif self.subject:
+            problem = template_store.text_error(self.subject, get_registry().template_variables.items)
+            if problem:
+                self.errors["subject"] = problem
         if self.night not in NIGHT_CHOICES:
             self.errors["night"] = _("Choose what happens to messages due at night.")
         options: dict[str, Any] = {"night": self.night}
@@ -83,7 +93,7 @@ class AutomationForm:
         if self.errors or delay is None:
             return None
         return AutomationSettings(delay=delay, channel=self.channel, template_text=self.template_text,
-                                  options=options)
+                                  options=options, subject=self.subject)
 
     def _delay(self) -> dt.timedelta | None:
         try:

@@ -50,13 +50,15 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--delay", default=None, help="How long after the event to send: 30m, 6h, 2d (default: the trigger's).")
 @click.option("--channel", default=None, help="e.g. sms_mock or sms_aliyun (needed the first time).")
 @click.option("--template-text", "text", default=None, help="The message, with ${var} placeholders.")
+@click.option("--subject", default=None,
+              help="The subject of its emails, with ${var} placeholders (email channels; \"\" clears it).")
 @click.option("--night", type=click.Choice(["defer", "send"]), default=None,
               help="Notifications in quiet hours: wait for the morning (default) or send.")
 @click.option("--option", "pairs", multiple=True, help="A trigger option KEY=VALUE, e.g. days=30 (repeatable).")
 @click.option("--shop", default=None)
 @click.option("--json", "as_json", is_flag=True)
-def enable(name: str, delay: str | None, channel: str | None, text: str | None, night: str | None,
-           pairs: tuple[str, ...], shop: str | None, as_json: bool) -> None:
+def enable(name: str, delay: str | None, channel: str | None, text: str | None, subject: str | None,
+           night: str | None, pairs: tuple[str, ...], shop: str | None, as_json: bool) -> None:
     from shopcrm.automation_store import AutomationError
     from shopcrm.automation_store import enable as enable_automation
 
@@ -72,7 +74,7 @@ def enable(name: str, delay: str | None, channel: str | None, text: str | None, 
     try:
         with session_scope(cfg) as session:
             made = enable_automation(session, shop_id(session, shop), name, delay=wait, channel=channel,
-                                     template_text=text, options=options)
+                                     template_text=text, options=options, subject=subject)
     except AutomationError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -23,6 +23,9 @@ class Automation(Base):
     delay_seconds: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str | None] = mapped_column(String(40))
     template_text: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str | None] = mapped_column(String(200))
+    """The subject of its messages through an email channel, with ``${var}`` placeholders (none:
+    the channel's default subject)."""
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()

@@ -53,6 +53,8 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(40))
     to: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    """An automation's email as rendered when written (a campaign's is filled at sending)."""
     is_marketing: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     skip_reason: Mapped[str | None] = mapped_column(String(40))

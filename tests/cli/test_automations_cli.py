@@ -50,6 +50,17 @@ def test_enable_with_delay_channel_template_and_options_then_disable(config) -> 
     assert listed(config)["unpaid_reminder"]["enabled"] is False
 
 
+def test_enable_sets_and_clears_the_subject_of_emails(config) -> None:
+    run("automations", "enable", "shipped", "--channel", "email_smtp", "--subject", "${nickname}，您的订单已发货")
+    assert listed(config)["shipped"]["subject"] == "${nickname}，您的订单已发货"
+    run("automations", "enable", "shipped", "--delay", "1h")  # not given: kept
+    assert listed(config)["shipped"]["subject"] == "${nickname}，您的订单已发货"
+    assert "subject: unknown variable(s): ${coupon}" in run("automations", "enable", "shipped", "--subject",
+                                                            "${coupon}", code=1).output
+    run("automations", "enable", "shipped", "--subject", "")
+    assert listed(config)["shipped"]["subject"] == ""
+
+
 def test_mistakes_name_the_field(config) -> None:
     assert "no trigger named 'nope'" in run("automations", "enable", "nope", "--channel", "sms_mock", code=1).output
     assert "channel: give the channel" in run("automations", "enable", "shipped", code=1).output

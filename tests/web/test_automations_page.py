@@ -125,17 +125,41 @@ def test_an_operator_switches_on_changes_and_switches_off_each_audited(
 
 def test_switching_back_on_from_the_list_keeps_the_saved_settings(
         operator_client: FlaskClient, session: Session, shop_id: int) -> None:
-    post(operator_client, "/automations/shipped", settings(delay="45m", template_text="已发货：${items}"))
+    post(operator_client, "/automations/shipped", settings(delay="45m", template_text="已发货：${items}",
+                                                          subject="${nickname}，已发货"))
     post(operator_client, "/automations/shipped/off", {})
     page = text(operator_client.get(URL))
     row = page[page.index('id="automation-shipped"'):]
     row = row[:row.index("</tr>")]
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', row))
     assert fields["delay"] == "45m" and fields["template_text"] == "已发货：${items}"
+    assert fields["subject"] == "${nickname}，已发货"
     response = operator_client.post("/automations/shipped", data=fields)
     assert response.status_code == 302
     made = automation(session, shop_id, "shipped")
     assert made is not None and made.enabled and made.delay_seconds == 2700 and made.template_text == "已发货：${items}"
+    assert made.subject == "${nickname}，已发货"
+
+
+def test_the_subject_is_shown_for_email_channels_and_checked_like_the_text(
+        operator_client: FlaskClient, session: Session, shop_id: int) -> None:
+    page = text(operator_client.get("/automations/shipped"))
+    block = re.search(r'<div id="subject-field" data-subject-channels="([^"]*)"\s*(hidden)?', page)
+    assert block and "email_smtp" in block.group(1).split() and "sms_mock" not in block.group(1).split()
+    assert block.group(2) == "hidden"  # no channel chosen yet
+    refused = post(operator_client, "/automations/shipped",
+                   settings(channel="email_smtp", subject="${coupon}到账"))
+    assert refused.status_code == 422
+    page = text(refused)
+    assert 'id="subject-error"' in page and "${coupon}" in page[page.index('id="subject-error"'):]
+    assert automation(session, shop_id, "shipped") is None
+    saved = post(operator_client, "/automations/shipped", settings(channel="email_smtp", subject="${nickname}，已发货"))
+    assert saved.status_code == 302
+    made = automation(session, shop_id, "shipped")
+    assert made is not None and made.subject == "${nickname}，已发货"
+    shown = re.search(r'<div id="subject-field" [^>]*>', text(operator_client.get("/automations/shipped")))
+    assert shown and "hidden" not in shown.group(0)
+    assert [a.details["subject"] for a in audits(session, "automation.enable")] == ["${nickname}，已发货"]
 
 
 def test_switching_off_cancels_the_messages_not_sent_yet(operator_client: FlaskClient, session: Session,

@@ -89,7 +89,8 @@ def _detail(current: AutomationState, form: AutomationForm, status: int = 200) -
     return render_template("automations/detail.html", current=current, form=form, result=result,
                            variables=variables, figures=mine, periods=PERIODS,
                            attribution_days=load_policy(db(), shop.id).attribution_days,
-                           channels=channel_settings.channels(), can_edit=current_user.can(EDIT_ROLE)), status
+                           channels=channel_settings.channels(), subject_channels=channel_settings.subject_channels(),
+                           can_edit=current_user.can(EDIT_ROLE)), status
 
 
 @bp.route("/<name>")

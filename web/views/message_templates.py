@@ -23,7 +23,6 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from shopcrm import channel_settings, template_store
-from shopcrm.channel_kinds import kind_of
 from shopcrm.message_templates import estimate
 from shopcrm.models import Template, User
 from shopcrm.shops import default_shop
@@ -60,8 +59,7 @@ class TemplateForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.channel.choices = [SelectChoice("", _("Chosen when sending"))] + [
             SelectChoice(channel.name, channel.label) for channel in channel_settings.channels()]
-        self.subject_channels = [channel.name for channel in channel_settings.channels()
-                                 if kind_of(channel.name).has_subject]
+        self.subject_channels = channel_settings.subject_channels()
         """The channels whose messages have a subject: the editor shows the subject for those."""
 
     def data_for_store(self) -> tuple[template_store.TemplateData, list[str]]:

@@ -37,7 +37,7 @@ FIELDS: tuple[SettingsField, ...] = (
     SettingsField("public_url", _l("Public address of ShopCRM"),
                   help=_l("How customers reach this ShopCRM, e.g. https://crm.example.com: unsubscribe links point there.")),
     SettingsField("default_subject", _l("Subject when a message has none"), required=False,
-                  default=DEFAULT_SUBJECT, help=_l("Care messages of automations have no subject of their own.")),
+                  default=DEFAULT_SUBJECT, help=_l("For care messages whose automation sets no subject.")),
     SettingsField("unsubscribe_text", _l("Unsubscribe line"), required=False, default=DEFAULT_UNSUBSCRIBE_TEXT,
                   help=_l("Put before the unsubscribe link at the end of every email.")),
     SettingsField("timeout", _l("Timeout (seconds)"), required=False, default="30",
