@@ -1,5 +1,6 @@
-"""The automations page in a real browser: an operator opens it from the menu, sees the live
-preview follow the message as it is typed, has an unknown variable refused, switches the paid
+"""The automations page in a real browser: an operator opens it from the menu, is asked for a
+subject only when choosing an email channel, sees the live preview follow the message as it is
+typed, has an unknown variable refused, switches the paid
 thanks on and sees it on in the list, with its chart drawn; no console error on the way."""
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ def test_an_operator_switches_the_paid_thanks_on(page: Page, live_url: str, make
     row.get_by_role("link", name="设置并开启").click()
 
     expect(page.get_by_role("heading", name="付款感谢", level=1)).to_be_visible()
+    expect(page.locator("#subject-field")).to_be_hidden()
+    page.locator("#channel").select_option("email_smtp")  # emails have a subject: asked for
+    expect(page.get_by_label("主题", exact=True)).to_be_visible()
     page.locator("#channel").select_option("sms_mock")
+    expect(page.locator("#subject-field")).to_be_hidden()
     page.locator("#night").select_option("send")
     message = page.get_by_label("短信内容")
     message.fill("亲，订单${order_id}已付款，送您${coupon}")
