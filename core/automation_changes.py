@@ -34,7 +34,8 @@ class AutomationSettings:
 
 def _details(made: AutomationState) -> dict[str, Any]:
     return {"trigger": made.trigger, "automation_id": made.automation_id, "delay": format_duration(made.delay),
-            "channel": made.channel, "template_text": made.template_text, "subject": made.subject, "options": made.options}
+            "channel": made.channel, "template_text": made.template_text, "subject": made.subject,
+            "options": made.options}
 
 
 def switch_on(session: Session, shop_id: int, name: str, settings: AutomationSettings, *, actor: User,

@@ -42,8 +42,8 @@ from shopcrm.registry import get_registry
 from shopcrm.sending_policy import SendingPolicy
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.shop_alerts import alert_phone
-from shopcrm.template_store import SUBJECT_MAX
 from shopcrm.sql import in_ids, in_texts
+from shopcrm.template_store import SUBJECT_MAX
 from shopcrm.triggers import Trigger, TriggerTarget
 from shopcrm.variables import RenderContext
 

@@ -84,7 +84,8 @@ class AutomationState:
             "enabled_at": self.enabled_at.isoformat() if self.enabled_at else None,
             "delay": format_duration(self.delay), "delay_seconds": int(self.delay.total_seconds()),
             "channel": self.channel, "template_text": self.template_text, "subject": self.subject,
-            "options": self.options, "automation_id": self.automation_id, "default_delay": format_duration(self.default_delay),
+            "options": self.options, "automation_id": self.automation_id,
+            "default_delay": format_duration(self.default_delay),
         }
 
 

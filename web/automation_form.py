@@ -66,7 +66,8 @@ class AutomationForm:
     @property
     def fields(self) -> list[str]:
         """The names of the fields the form shows (an error about another goes above them)."""
-        return ["delay", "channel", "subject", "template_text", "night", *(OPTION_PREFIX + name for name in self.options)]
+        return ["delay", "channel", "subject", "template_text", "night",
+                *(OPTION_PREFIX + name for name in self.options)]
 
     def settings(self, trigger: str) -> AutomationSettings | None:
         """The settings to save, or ``None`` with :attr:`errors` filled."""
