@@ -4,7 +4,8 @@
 each variable's example value (its longest likely value, so the estimate errs on the high side)
 and, for a chosen customer, the message that customer would get. The shop's signature 【…】 comes
 first and marketing messages end with the opt-out text (:func:`shopcrm.message_templates.compose`);
-through a channel of kind ``email`` the body goes as written.
+through a channel of kind ``email`` the body goes as written, and its subject is filled the same
+way.
 Parts are counted as the chosen channel bills; the cost uses that channel's ``price_per_part``
 for the shop (:mod:`shopcrm.channel_settings`).
 """
@@ -47,6 +48,10 @@ class Preview:
     cost: Decimal = Decimal(0)
     customer: Customer | None = None
     for_customer: Message | None = None
+    subject_error: str | None = None
+    """The subject's problem (an email's subject is checked like the text)."""
+    example_subject: str | None = None
+    customer_subject: str | None = None
 
 
 def _channel(name: str | None) -> Channel | None:
@@ -75,9 +80,10 @@ def price_per_part(session: Session, config: Config, channel_name: str | None, s
 
 def preview(session: Session, config: Config, shop_id: int, text: str, marketing: bool,
             channel_name: str | None = None, recipients: int = 1, customer_id: int | None = None,
-            variables: Mapping[str, TemplateVariable] | None = None) -> Preview:
+            variables: Mapping[str, TemplateVariable] | None = None, subject: str | None = None) -> Preview:
     """The template ``text`` as sent by ``channel_name`` for the shop ``shop_id``; with
-    ``customer_id`` (one of the shop's customers) also as that customer would get it."""
+    ``customer_id`` (one of the shop's customers) also as that customer would get it. ``subject``
+    is previewed alike when the channel's messages have one."""
     known = dict(get_registry().template_variables.items) if variables is None else variables
     problem = text_error(text, known)
     if problem:
@@ -99,8 +105,17 @@ def preview(session: Session, config: Config, shop_id: int, text: str, marketing
         for_customer = Message(composed, len(composed), _count(channel, composed))
     else:
         customer = None
+    subject = (subject or "").strip() if kind_of(channel_name).has_subject else ""
+    subject_error = text_error(subject, known) if subject else None
+    example_subject = customer_subject = None
+    if subject and subject_error is None:
+        example_subject = estimate(subject, known, None, False, signed=False).text
+        if customer is not None:
+            customer_subject = render(subject, RenderContext(session=session, shop_id=shop_id, customer_id=customer.id),
+                                      known)
     return Preview(example=example, recipients=recipients, price_per_part=price, cost=cost,
-                   customer=customer, for_customer=for_customer)
+                   customer=customer, for_customer=for_customer, subject_error=subject_error,
+                   example_subject=example_subject, customer_subject=customer_subject)
 
 
 def find_customers(session: Session, shop_id: int, query: str, limit: int = 8) -> list[Customer]:

@@ -85,3 +85,23 @@ def test_customers_are_found_by_id_nick_or_mobile_digits(session: Session, shop:
     assert find_customers(session, shop.id, "5678") == [customer]
     assert find_customers(session, shop.id, "nobody") == []
     assert find_customers(session, shop.id + 1, f"#{customer.id}") == []
+
+
+def test_an_email_subject_is_filled_like_the_text_and_an_sms_has_none(session: Session, config: Config, shop: Shop,
+                                                                      customer: Customer) -> None:
+    email = preview(session, config, shop.id, "${nickname}您好", marketing=False, channel_name="email_smtp",
+                    customer_id=customer.id, subject=" ${nickname}，您的订单已发货 ")
+    assert email.subject_error is None
+    assert (email.example_subject, email.customer_subject) == (f"{EXAMPLE_NICK}，您的订单已发货", "tb_wang，您的订单已发货")
+    sms = preview(session, config, shop.id, "${nickname}您好", marketing=False, channel_name="sms_mock",
+                  customer_id=customer.id, subject="${nickname}，您的订单已发货")
+    assert (sms.example_subject, sms.customer_subject, sms.subject_error) == (None, None, None)
+
+
+def test_a_subject_with_an_unknown_variable_is_named_and_the_text_still_previewed(
+        session: Session, config: Config, shop: Shop) -> None:
+    result = preview(session, config, shop.id, "${nickname}您好", marketing=False, channel_name="email_smtp",
+                     subject="${coupon}到账")
+    assert result.subject_error is not None and "${coupon}" in result.subject_error
+    assert result.example_subject is None
+    assert result.example is not None and result.example.text.startswith(EXAMPLE_NICK)

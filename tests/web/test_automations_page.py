@@ -162,6 +162,15 @@ def test_the_subject_is_shown_for_email_channels_and_checked_like_the_text(
     assert [a.details["subject"] for a in audits(session, "automation.enable")] == ["${nickname}，已发货"]
 
 
+def test_the_preview_fills_the_subject_of_an_email(operator_client: FlaskClient, shop_id: int) -> None:
+    fields = settings(channel="email_smtp", subject="${nickname}，已发货", template_text="${nickname}您好")
+    page = text(post(operator_client, "/automations/shipped/preview", fields))
+    shown = re.search(r'id="preview-subject">(.*?)</p>', page)
+    assert shown and "tb_zhangwei88，已发货" in shown.group(1)
+    wrong = text(post(operator_client, "/automations/shipped/preview", {**fields, "subject": "${coupon}"}))
+    assert 'id="preview-subject-error"' in wrong and "${coupon}" in wrong and 'id="preview-example"' in wrong
+
+
 def test_switching_off_cancels_the_messages_not_sent_yet(operator_client: FlaskClient, session: Session,
                                                          shop_id: int) -> None:
     post(operator_client, "/automations/paid_thanks", settings())

@@ -1,7 +1,7 @@
 """The automations page in a real browser: an operator opens it from the menu, is asked for a
-subject only when choosing an email channel, sees the live preview follow the message as it is
-typed, has an unknown variable refused, switches the paid
-thanks on and sees it on in the list, with its chart drawn; no console error on the way."""
+subject only when choosing an email channel (and sees it previewed filled), sees the live preview
+follow the message as it is typed, has an unknown variable refused, switches the paid thanks on
+and sees it on in the list, with its chart drawn; no console error on the way."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,6 +42,8 @@ def test_an_operator_switches_the_paid_thanks_on(page: Page, live_url: str, make
     expect(page.locator("#subject-field")).to_be_hidden()
     page.locator("#channel").select_option("email_smtp")  # emails have a subject: asked for
     expect(page.get_by_label("主题", exact=True)).to_be_visible()
+    page.get_by_label("主题", exact=True).fill("${nickname}，订单已付款")
+    expect(page.locator("#preview-subject")).to_contain_text("tb_zhangwei88，订单已付款")
     page.locator("#channel").select_option("sms_mock")
     expect(page.locator("#subject-field")).to_be_hidden()
     page.locator("#night").select_option("send")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -242,3 +243,10 @@ def test_another_shops_template_is_not_found(operator_client: FlaskClient, sessi
     session.commit()
     template = session.scalars(select(Template)).one()
     assert operator_client.get(f"/templates/{template.id}").status_code == 404
+
+
+def test_the_preview_shows_an_emails_subject_filled(viewer_client: FlaskClient) -> None:
+    page = text(preview(viewer_client, form(channel="email_smtp", subject="${nickname}，新品到店")))
+    shown = re.search(r'id="preview-subject">(.*?)</p>', page)
+    assert shown and "tb_zhangwei88，新品到店" in shown.group(1)
+    assert 'id="preview-subject"' not in text(preview(viewer_client, form(subject="${nickname}，新品到店")))  # SMS

@@ -83,7 +83,7 @@ def index() -> ResponseReturnValue:
 def _detail(current: AutomationState, form: AutomationForm, status: int = 200) -> ResponseReturnValue:
     shop = default_shop(db())
     result = preview(db(), current_config(), shop.id, form.template_text, marketing=current.marketing,
-                     channel_name=form.channel or None)
+                     channel_name=form.channel or None, subject=form.subject)
     variables = sorted(template_store.variables().values(), key=lambda v: v.name)
     mine = {days: found[current.trigger] for days, found in _figures(shop.id).items()}
     return render_template("automations/detail.html", current=current, form=form, result=result,
@@ -140,5 +140,6 @@ def preview_fragment(name: str) -> ResponseReturnValue:
     shop = default_shop(db())
     current = _state_or_404(shop.id, name)
     result = preview(db(), current_config(), shop.id, request.form.get("template_text") or "",
-                     marketing=current.marketing, channel_name=request.form.get("channel") or None)
+                     marketing=current.marketing, channel_name=request.form.get("channel") or None,
+                     subject=request.form.get("subject"))
     return render_template("automations/_preview.html", result=result)

@@ -98,7 +98,7 @@ def _preview_from_form(shop_id: int) -> tuple[Preview, list[Any], str]:
     result = preview(db(), current_config(), shop_id, request.form.get("text") or "",
                      marketing=request.form.get("kind", "marketing") != "notification",
                      channel_name=request.form.get("channel") or None, recipients=_recipients(),
-                     customer_id=customer_id)
+                     customer_id=customer_id, subject=request.form.get("subject"))
     return result, matches, query
 
 
