@@ -27,7 +27,7 @@ from shopcrm.durations import format_duration
 from shopcrm.message_templates import TemplateError, check
 from shopcrm.models import Automation, Message
 from shopcrm.registry import get_registry
-from shopcrm.template_store import SUBJECT_MAX
+from shopcrm.template_store import check_subject
 from shopcrm.triggers import Trigger
 
 ENGINE_OPTIONS: Mapping[str, Any] = {"night": "defer", "fresh_hours": 24}
@@ -194,11 +194,9 @@ def enable(session: Session, shop_id: int, name: str, delay: dt.timedelta | None
     except TemplateError as exc:
         raise AutomationError(f"template_text: {exc}") from None
     title = (subject if subject is not None else (automation.subject if automation else None) or "").strip()
-    if len(title) > SUBJECT_MAX:
-        raise AutomationError(f"subject: at most {SUBJECT_MAX} characters")
     try:
         if title:
-            check(title, get_registry().template_variables.items)
+            check_subject(title, get_registry().template_variables.items)
     except TemplateError as exc:
         raise AutomationError(f"subject: {exc}") from None
     merged = _checked_options(trigger, (automation.options or {}) if automation else {}, options or {})

@@ -30,7 +30,7 @@ from shopcrm.saved_segments import check_rules
 from shopcrm.segment_rules import RuleError
 from shopcrm.sending_policy import load as load_policy
 from shopcrm.sending_policy import shop_quiet_until
-from shopcrm.template_store import SUBJECT_MAX
+from shopcrm.template_store import check_subject
 
 MAX_CONTROL_SHARE = 0.5
 OPEN = ("pending", "sending")
@@ -54,10 +54,8 @@ def _check(session: Session, shop_id: int, name: str, channel: str, text: str, r
     if kind_of(channel).has_subject:
         if not (subject or "").strip():
             raise CampaignError(f"subject: channel {channel!r} sends email: give the message a subject")
-        if len(subject or "") > SUBJECT_MAX:
-            raise CampaignError(f"subject: at most {SUBJECT_MAX} characters")
         try:
-            check(subject or "", get_registry().template_variables.items)
+            check_subject(subject or "", get_registry().template_variables.items)
         except TemplateError as exc:
             raise CampaignError(f"subject: {exc}") from None
     try:

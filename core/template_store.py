@@ -150,10 +150,8 @@ def validate(session: Session, shop_id: int, data: TemplateData, template_id: in
         errors["channel"] = _("No channel named %(name)s is installed.", name=data.channel)
     known = variables()
     subject = (data.subject or "").strip()
-    if subject and len(subject) > SUBJECT_MAX:
-        errors["subject"] = _("Use at most %(max)d characters.", max=SUBJECT_MAX)
-    elif subject:
-        problem = text_error(subject, known)
+    if subject:
+        problem = subject_error(subject, known)
         if problem:
             errors["subject"] = problem
     elif data.channel and "channel" not in errors and kind_of(data.channel).has_subject:
@@ -171,6 +169,22 @@ def validate(session: Session, shop_id: int, data: TemplateData, template_id: in
         elif not code:
             errors["gateway_params"] = _("Enter the gateway's template code these params belong to.")
     return errors
+
+
+def check_subject(subject: str, known: Mapping[str, TemplateVariable]) -> None:
+    """:func:`~shopcrm.message_templates.check` for an email's subject, which is also at most
+    :data:`SUBJECT_MAX` characters; :class:`TemplateError` (in English, for the core's errors)."""
+    if len(subject) > SUBJECT_MAX:
+        raise TemplateError(f"at most {SUBJECT_MAX} characters")
+    check(subject, known)
+
+
+def subject_error(subject: str, known: Mapping[str, TemplateVariable]) -> str | None:
+    """What is wrong with a subject, in the user's language, or ``None`` (an empty one too:
+    whether a subject is needed is the caller's business)."""
+    if len(subject) > SUBJECT_MAX:
+        return _("Use at most %(max)d characters.", max=SUBJECT_MAX)
+    return text_error(subject, known) if subject else None
 
 
 def text_error(text: str, known: Mapping[str, TemplateVariable]) -> str | None:

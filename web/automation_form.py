@@ -78,12 +78,9 @@ class AutomationForm:
         problem = template_store.text_error(self.template_text, get_registry().template_variables.items)
         if problem:
             self.errors["template_text"] = problem
-        if len(self.subject) > template_store.SUBJECT_MAX:
-            self.errors["subject"] = _("Use at most %(max)d characters.", max=template_store.SUBJECT_MAX)
-        elif self.subject:
-            problem = template_store.text_error(self.subject, get_registry().template_variables.items)
-            if problem:
-                self.errors["subject"] = problem
+        problem = template_store.subject_error(self.subject, get_registry().template_variables.items)
+        if problem:
+            self.errors["subject"] = problem
         if self.night not in NIGHT_CHOICES:
             self.errors["night"] = _("Choose what happens to messages due at night.")
         options: dict[str, Any] = {"night": self.night}

@@ -177,7 +177,7 @@ class RfmSegmenter(Segmenter):
             session.execute(upsert_from_select(dialect, CustomerLabel.__table__, columns, rows,
                                                conflict=["customer_id", "segmenter"],
                                                update=["value", "scores", "computed_at"]))
-        # sqlite3 reports no row count for INSERT ... SELECT: count the labelled
+        # sqlite3 reports no row count for INSERT ... SELECT: count the scored customers labelled
         counted = select(func.count()).select_from(scored)
         if ids is not None and not incremental:
             counted = counted.where(in_ids(s.cid, ids, dialect))

@@ -25,12 +25,18 @@ def _with_email(oid: str, nick: str, address: str | None):
     return dataclasses.replace(order, customer=CustomerRecord(platform_id=nick, email=address))
 
 
-def test_an_automation_emails_the_customer_without_the_sms_signature(config, smtp_server, handler) -> None:
+def _emailing_shop(config, smtp_server) -> int:
+    """A care shop whose unpaid reminder goes by email (default subject 关怀店提醒您)."""
     shop_id = make_care_shop(config)
     with session_scope(config) as session:
         assert channel_settings.save(session, config, "email_smtp", shop_id,
                                      settings_for(smtp_server, default_subject="关怀店提醒您")) == []
     switch_on(config, shop_id, "unpaid_reminder", channel="email_smtp")
+    return shop_id
+
+
+def test_an_automation_emails_the_customer_without_the_sms_signature(config, smtp_server, handler) -> None:
+    shop_id = _emailing_shop(config, smtp_server)
     ingest(config, shop_id, _with_email("A1", "buyer1", "Buyer1@Example.com"), _with_email("A2", "buyer2", None))
     for oid in ("A1", "A2"):
         fire(config, event(config, oid, "order.created", None, T0), now=T0 + MINUTE)
@@ -46,11 +52,7 @@ def test_an_automation_emails_the_customer_without_the_sms_signature(config, smt
 
 
 def test_an_automation_emails_with_its_own_subject_filled_for_each_order(config, smtp_server, handler) -> None:
-    shop_id = make_care_shop(config)
-    with session_scope(config) as session:
-        assert channel_settings.save(session, config, "email_smtp", shop_id,
-                                     settings_for(smtp_server, default_subject="关怀店提醒您")) == []
-    switch_on(config, shop_id, "unpaid_reminder", channel="email_smtp")
+    shop_id = _emailing_shop(config, smtp_server)
     with session_scope(config) as session:
         enable(session, shop_id, "unpaid_reminder", subject="${nickname}，订单${order_id}待付款")
     ingest(config, shop_id, _with_email("A1", "buyer1", "buyer1@example.com"),
