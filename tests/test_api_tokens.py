@@ -1,14 +1,15 @@
 """API tokens: shown once, stored hashed, revocable; and `shopcrm tokens`."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from shopcrm.api_tokens import create_token, revoke_token, verify_token
+from shopcrm.api_tokens import LAST_USED_STEP, create_token, revoke_token, verify_token
 from shopcrm.cli import build_cli
-from shopcrm.db import session_scope
+from shopcrm.db import session_scope, utcnow
 from shopcrm.models import ApiToken, Shop
 
 
@@ -26,6 +27,23 @@ def test_tokens_are_stored_hashed_and_verified(session):
     assert revoke_token(session, new.id, shop.id)
     assert verify_token(session, new.token) is None
     assert not revoke_token(session, new.id, shop.id)
+
+
+def test_last_use_is_noted_once_a_minute(session):
+    shop = Shop(name="t")
+    session.add(shop)
+    session.flush()
+    new = create_token(session, shop.id, "ERP")
+    row = session.get(ApiToken, new.id)
+    recent = utcnow() - LAST_USED_STEP / 2
+    row.last_used_at = recent
+    verify_token(session, new.token)
+    assert row.last_used_at == recent and not session.is_modified(row)
+    stale = utcnow() - LAST_USED_STEP - dt.timedelta(seconds=1)
+    row.last_used_at = stale
+    session.flush()
+    verify_token(session, new.token)
+    assert row.last_used_at > stale + LAST_USED_STEP
 
 
 def test_cli_create_list_revoke(config):

@@ -16,7 +16,7 @@ from shopcrm.config import Config
 from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.demo_data import generate
 from shopcrm.labels import last_runs, moves_since, run_all, segmenters, touched_customers
-from shopcrm.models import Customer, CustomerLabel, LabelRun, Shop
+from shopcrm.models import Customer, CustomerLabel, LabelRun, Order, Shop
 from shopcrm.plugins import reset_plugin_manager
 from shopcrm.registry import reset as reset_registry
 
@@ -121,6 +121,39 @@ def test_an_incremental_run_relabels_only_the_touched_customers(config: Config, 
         values = session.scalars(select(CustomerLabel.value).where(
             CustomerLabel.customer_id.in_(some), CustomerLabel.segmenter == "lifecycle")).all()
         assert values == ["潜在"] * 5
+
+
+def test_touched_customers_are_read_from_the_indexes_of_changes(config: Config, shop_id: int) -> None:
+    """Customers changed, and customers whose orders changed, since a moment: a range of each
+    table's index on (shop, time of change), never every customer and order of the shop (on
+    SQLite, where the plan does not hang on the table's statistics)."""
+    from sqlalchemy import event
+
+    since = utcnow()
+    with session_scope(config) as session:
+        profile, buyer = session.scalars(select(Customer.id).where(Customer.shop_id == shop_id).limit(2)).all()
+        session.execute(update(Customer).where(Customer.id == profile).values(city="杭州"))
+        session.execute(update(Order).where(Order.id == select(Order.id).where(Order.customer_id == buyer)
+                                            .limit(1).scalar_subquery()).values(status="refunded"))
+    plans: list[list[str]] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if conn.dialect.name == "sqlite" and "updated_at" in statement:
+            plans.append([row[3] for row in cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)])
+
+    engine = get_engine(config)
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        with session_scope(config) as session:
+            assert touched_customers(session, shop_id, since) == sorted([profile, buyer])
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    if engine.dialect.name != "sqlite":
+        return
+    (plan,) = plans
+    assert any("USING COVERING INDEX ix_order_shop_updated" in step for step in plan), plan
+    assert any("ix_customer_shop_updated" in step for step in plan), plan
+    assert not any(step.startswith("SCAN") and ("order" in step or "customer" in step) for step in plan), plan
 
 
 def test_saved_settings_reach_the_segmenter(config: Config, shop_id: int) -> None:

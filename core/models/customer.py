@@ -42,6 +42,8 @@ class Customer(Base):
         Index("ix_customer_shop_platform_id", "shop_id", "platform_id"),
         Index("ix_customer_shop_mobile", "shop_id", "mobile"),
         Index("ix_customer_shop_mobile_tail", "shop_id", "mobile_tail"),
+        # Who changed since a moment (relabelling after an import).
+        Index("ix_customer_shop_updated", "shop_id", "updated_at", "id"),
         # Segment counts on the usual facts (recency, spend, orders, region, reachable) read this
         # index alone, a range of it when the rules bound the last order.
         Index("ix_customer_segment", "shop_id", "last_order_at", "total_paid", "order_count", "province",

@@ -20,6 +20,8 @@ class Order(Base):
         Index("ix_order_shop_created", "shop_id", "created_at"),
         # The dashboard's sales over a period: a range of payment times, read from the index alone.
         Index("ix_order_shop_paid", "shop_id", "paid_at", "status", "customer_id", "paid_amount", "refund_amount"),
+        # Whose orders changed since a moment (relabelling after an import), from the index alone.
+        Index("ix_order_shop_updated", "shop_id", "updated_at", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
