@@ -39,6 +39,7 @@ from shopcrm.models.customer import customer_identity
 from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.reviews import write_reviews
 from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, ReviewRecord, RowError
+from shopcrm.table_statistics import GrowthWatch
 from shopcrm.triggers import ReviewEvent
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ class Ingestor:
         self._sql = staging.Statements(engine.dialect.name)
         self._conn: Connection | None = None
         self._cache_size = 0
+        self._growth = GrowthWatch(("customer", '"order"'))
+        """Planner statistics of the tables the import grows (PostgreSQL)."""
         with session_factory(engine)() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:
@@ -194,20 +197,23 @@ class Ingestor:
         events: list[OrderEvent] = []
         reviewed: list[ReviewEvent] = []
         conn = self._connection()
+        customers_before, new_orders = self.stats.customers_inserted, 0
         with conn.begin():
             if batch.customers:
                 ids = self._stage_customers(conn, batch)
                 if batch.orders:
-                    events, changed = self._upsert_orders(conn, batch, ids)
+                    events, changed, new_orders = self._upsert_orders(conn, batch, ids)
                     staging.stage_rollups(conn, orders_changed=changed > 0)
                 now = {"now": utcnow()}
-                for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers,
-                              self._sql.write_rollups):
-                    conn.execute(write, now)
+                with staging.probing(conn):
+                    for write in (self._sql.write_rekeyed_customers, self._sql.write_changed_customers,
+                                  self._sql.write_rollups):
+                        conn.execute(write, now)
             if batch.reviews:
                 reviewed = self._write_reviews(conn, batch.reviews)
             if self.all_or_nothing and self.stats.errors:
                 raise Refused()  # rolls the batch back
+        self._growth.wrote(conn, {"customer": self.stats.customers_inserted - customers_before, '"order"': new_orders})
         self._emit(events)
         self._emit_reviews(reviewed)
         if self.on_batch is not None:
@@ -247,13 +253,15 @@ class Ingestor:
             rows.append((identity, *[values[f] for f in CUSTOMER_FIELDS], sorted(tags) if tags else None))
         staging.load(conn, staging.CUSTOMERS, staging.CUSTOMER_VALUES, rows)
         shop, now = {"shop": self.shop_id}, {"now": utcnow()}
-        conn.execute(self._sql.match_customers, shop)
+        with staging.probing(conn):
+            conn.execute(self._sql.match_customers, shop)
         if tagged:
             staging.merge_tags(conn)
         updated = conn.execute(staging.COUNT_CHANGED_CUSTOMERS).scalar_one()
         inserted = conn.execute(self._sql.insert_customers, {**shop, **now}).rowcount
         if inserted:
-            conn.execute(self._sql.number_new_customers, shop)
+            with staging.probing(conn):
+                conn.execute(self._sql.number_new_customers, shop)
         ids: dict[str, int] = dict(conn.execute(staging.CUSTOMER_IDS).all())
         self.stats.customers_inserted += inserted
         self.stats.customers_updated += updated
@@ -265,18 +273,19 @@ class Ingestor:
 
     def _upsert_orders(
         self, conn: Connection, batch: _Batch, customer_ids: dict[str, int]
-    ) -> tuple[list[OrderEvent], int]:
+    ) -> tuple[list[OrderEvent], int, int]:
         """Stage the batch's orders, update those that really change, insert the new ones with
         their items, refresh the rollups of customers orders moved away from; returns the
-        events to raise and how many stored orders changed."""
+        events to raise, how many stored orders changed and how many orders are new."""
         staged = {oid: self._order_row(oid, record, customer_ids[identity])
                   for oid, (record, identity) in batch.orders.items()}
         staging.load(conn, staging.ORDERS, staging.ORDER_VALUES, staged.values())
         shop, now = {"shop": self.shop_id}, utcnow()
-        conn.execute(self._sql.match_orders, shop)
-        updated = conn.execute(self._sql.update_orders, {"now": now}).rowcount
-        existing = conn.execute(staging.COUNT_STORED_ORDERS).scalar_one()
-        changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
+        with staging.probing(conn):
+            conn.execute(self._sql.match_orders, shop)
+            updated = conn.execute(self._sql.update_orders, {"now": now}).rowcount
+            existing = conn.execute(staging.COUNT_STORED_ORDERS).scalar_one()
+            changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
         new_ids: dict[str, int] = {}
         if existing < len(staged):
             new_ids = dict(conn.execute(self._sql.insert_orders, {**shop, "now": now, "source": self.source}).all())
@@ -297,7 +306,7 @@ class Ingestor:
                 order_id, previous, *times = changes[oid]
                 status = row[2]
                 events.append(self._event(order_id, row, previous, times[_TIMES.index(_STATUS_TIME[status])]))
-        return events, updated
+        return events, updated, len(new_ids)
 
     def _event(self, order_id: int, row: tuple[Any, ...], previous: str | None, when: dt.datetime | None) -> OrderEvent:
         status = row[2]

@@ -15,7 +15,8 @@ are stored exactly as the ORM would store them.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import (JSON, Boolean, Column, Connection, Date, DateTime, Integer, MetaData, String, Table,
                         bindparam, column, or_, select, text, update)
@@ -98,6 +99,32 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
         # Fresh statistics, or the planner guesses the batch's size and may scan whole tables.
         conn.exec_driver_sql(f"ANALYZE {table.name}")
     return count
+
+
+@contextmanager
+def probing(conn: Connection) -> Iterator[None]:
+    """Join the batch's staged rows to the stored customers and orders through their unique
+    keys and primary keys, one probe per staged row, within the block (PostgreSQL).
+
+    Left to itself, PostgreSQL's planner reads every stored row of the shop and hashes it to
+    match a batch of 10,000 whenever the table holds fewer than some millions of rows (it costs
+    a probe as a read from disk): each batch then costs more than the one before. The probes
+    are the right plan at any size: a batch is small, and the stored tables only grow. (SQLite
+    probes by itself: it has no hash join.)"""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.exec_driver_sql(f"SET LOCAL {' = off; SET LOCAL '.join(_PROBE_ONLY)} = off")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"SET LOCAL {' = on; SET LOCAL '.join(_PROBE_ONLY)} = on")
+
+
+_PROBE_ONLY = ("enable_hashjoin", "enable_mergejoin")
+"""What :func:`probing` turns off. It relies on statistics that know the stored tables' size
+(:mod:`shopcrm.table_statistics`): with statistics of an empty table, the planner would probe
+by reading the whole table once per staged row."""
 
 
 # --- the set-based upserts ------------------------------------------------------------------------
