@@ -114,11 +114,9 @@ def probing(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    conn.exec_driver_sql(f"SET LOCAL {' = off; SET LOCAL '.join(_PROBE_ONLY)} = off")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"SET LOCAL {' = on; SET LOCAL '.join(_PROBE_ONLY)} = on")
+    conn.exec_driver_sql("; ".join(f"SET LOCAL {name} = off" for name in _PROBE_ONLY))
+    yield  # an error rolls the transaction back, and its settings with it
+    conn.exec_driver_sql("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in _PROBE_ONLY))
 
 
 _PROBE_ONLY = ("enable_hashjoin", "enable_mergejoin")
