@@ -200,9 +200,11 @@ class Ingestor:
         customers_before, new_orders = self.stats.customers_inserted, 0
         with conn.begin():
             if batch.customers:
-                ids = self._stage_customers(conn, batch)
-                if batch.orders:
-                    events, changed, new_orders = self._upsert_orders(conn, batch, ids)
+                with staging.probing(conn):  # matched to the stored rows by key
+                    ids = self._stage_customers(conn, batch)
+                    if batch.orders:
+                        events, changed, new_orders = self._upsert_orders(conn, batch, ids)
+                if batch.orders:  # joins the two staging tables: hashing them is right
                     staging.stage_rollups(conn, orders_changed=changed > 0)
                 now = {"now": utcnow()}
                 with staging.probing(conn):
@@ -253,15 +255,13 @@ class Ingestor:
             rows.append((identity, *[values[f] for f in CUSTOMER_FIELDS], sorted(tags) if tags else None))
         staging.load(conn, staging.CUSTOMERS, staging.CUSTOMER_VALUES, rows)
         shop, now = {"shop": self.shop_id}, {"now": utcnow()}
-        with staging.probing(conn):
-            conn.execute(self._sql.match_customers, shop)
+        conn.execute(self._sql.match_customers, shop)
         if tagged:
             staging.merge_tags(conn)
         updated = conn.execute(staging.COUNT_CHANGED_CUSTOMERS).scalar_one()
         inserted = conn.execute(self._sql.insert_customers, {**shop, **now}).rowcount
         if inserted:
-            with staging.probing(conn):
-                conn.execute(self._sql.number_new_customers, shop)
+            conn.execute(self._sql.number_new_customers, shop)
         ids: dict[str, int] = dict(conn.execute(staging.CUSTOMER_IDS).all())
         self.stats.customers_inserted += inserted
         self.stats.customers_updated += updated
@@ -281,11 +281,10 @@ class Ingestor:
                   for oid, (record, identity) in batch.orders.items()}
         staging.load(conn, staging.ORDERS, staging.ORDER_VALUES, staged.values())
         shop, now = {"shop": self.shop_id}, utcnow()
-        with staging.probing(conn):
-            conn.execute(self._sql.match_orders, shop)
-            updated = conn.execute(self._sql.update_orders, {"now": now}).rowcount
-            existing = conn.execute(staging.COUNT_STORED_ORDERS).scalar_one()
-            changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
+        conn.execute(self._sql.match_orders, shop)
+        updated = conn.execute(self._sql.update_orders, {"now": now}).rowcount
+        existing = conn.execute(staging.COUNT_STORED_ORDERS).scalar_one()
+        changes = {row[0]: row[1:] for row in conn.execute(staging.STATUS_CHANGES)} if updated else {}
         new_ids: dict[str, int] = {}
         if existing < len(staged):
             new_ids = dict(conn.execute(self._sql.insert_orders, {**shop, "now": now, "source": self.source}).all())

@@ -39,19 +39,30 @@ class GrowthWatch:
 
     def wrote(self, conn: Connection, rows: dict[str, int]) -> None:
         """Note ``rows`` newly written per table (committed), and analyze those grown enough.
-        Runs on ``conn`` outside any transaction of the caller's, in one of its own."""
+        Runs on ``conn`` outside any transaction of the caller's, in one of its own, and only
+        once some table has :data:`MIN_ROWS` written: a small write (an API call's) asks
+        the database nothing."""
         if conn.dialect.name != "postgresql":
+            return
+        for name, count in rows.items():
+            self.written[name] += count
+        due = [name for name in self.tables if self.written[name] >= MIN_ROWS]
+        if not due:
             return
         with conn.begin():
             if self.counted is None:
-                self.counted = {name: int(conn.execute(_COUNTED, {"name": name}).scalar_one()) for name in self.tables}
-            for name, count in rows.items():
-                self.written[name] += count
-                if self.written[name] >= max(MIN_ROWS, GROWTH * self.counted[name]):
+                self.counted = {name: self._count(conn, name) for name in self.tables}
+            for name in due:
+                if self.written[name] >= GROWTH * self.counted[name]:
                     conn.exec_driver_sql(f"ANALYZE {name}")
-                    self.counted[name] = int(conn.execute(_COUNTED, {"name": name}).scalar_one())
+                    self.counted[name] = self._count(conn, name)
                     self.written[name] = 0
                     self.analyzed.append(name)
+
+    @staticmethod
+    def _count(conn: Connection, name: str) -> int:
+        """The rows the table's statistics count."""
+        return int(conn.execute(_COUNTED, {"name": name}).scalar_one())
 
 
 __all__ = ["GROWTH", "MIN_ROWS", "GrowthWatch"]

@@ -24,7 +24,7 @@ from shopcrm.config import Config
 from shopcrm.message_templates import compose, estimate, render, sms_parts
 from shopcrm.models import Customer, Shop
 from shopcrm.registry import get_registry
-from shopcrm.template_store import text_error
+from shopcrm.template_store import subject_error, text_error
 from shopcrm.variables import RenderContext, TemplateVariable
 
 
@@ -106,15 +106,15 @@ def preview(session: Session, config: Config, shop_id: int, text: str, marketing
     else:
         customer = None
     subject = (subject or "").strip() if kind_of(channel_name).has_subject else ""
-    subject_error = text_error(subject, known) if subject else None
+    subject_problem = subject_error(subject, known)
     example_subject = customer_subject = None
-    if subject and subject_error is None:
+    if subject and subject_problem is None:
         example_subject = estimate(subject, known, None, False, signed=False).text
         if customer is not None:
             customer_subject = render(subject, RenderContext(session=session, shop_id=shop_id, customer_id=customer.id),
                                       known)
     return Preview(example=example, recipients=recipients, price_per_part=price, cost=cost,
-                   customer=customer, for_customer=for_customer, subject_error=subject_error,
+                   customer=customer, for_customer=for_customer, subject_error=subject_problem,
                    example_subject=example_subject, customer_subject=customer_subject)
 
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from shopcrm.api_tokens import LAST_USED_STEP, create_token, revoke_token, verify_token
+from shopcrm.api_tokens import LAST_USED_STEP, NewToken, create_token, revoke_token, verify_token
 from shopcrm.cli import build_cli
 from shopcrm.db import session_scope, utcnow
 from shopcrm.models import ApiToken, Shop
 
 
-def test_tokens_are_stored_hashed_and_verified(session):
+@pytest.fixture
+def made(session) -> tuple[Shop, NewToken, ApiToken]:
+    """A shop, a token made for it, and the token's row."""
     shop = Shop(name="t")
     session.add(shop)
     session.flush()
     new = create_token(session, shop.id, "ERP")
-    row = session.get(ApiToken, new.id)
+    return shop, new, session.get(ApiToken, new.id)
+
+
+def test_tokens_are_stored_hashed_and_verified(session, made):
+    shop, new, row = made
     assert new.token.startswith("scrm_") and new.token not in (row.token_hash, row.prefix)
     assert verify_token(session, new.token).shop_id == shop.id
     assert row.last_used_at is not None
@@ -29,12 +36,8 @@ def test_tokens_are_stored_hashed_and_verified(session):
     assert not revoke_token(session, new.id, shop.id)
 
 
-def test_last_use_is_noted_once_a_minute(session):
-    shop = Shop(name="t")
-    session.add(shop)
-    session.flush()
-    new = create_token(session, shop.id, "ERP")
-    row = session.get(ApiToken, new.id)
+def test_last_use_is_noted_once_a_minute(session, made):
+    _shop, new, row = made
     recent = utcnow() - LAST_USED_STEP / 2
     row.last_used_at = recent
     verify_token(session, new.token)
