@@ -17,7 +17,7 @@ For a batch of :class:`~shopcrm.triggers.TriggerTarget` of one automation, :func
 5. inserts the rows in one statement per chunk, ``ON CONFLICT (automation_id, dedupe_key) DO
    NOTHING``: a replayed event or a retried job adds nothing.
 
-``send_after`` is the event's time plus the automation's delay, moved to the end of the shop's
+``send_after`` is each target's event's time plus the automation's delay, moved to the end of the shop's
 quiet hours when it falls in them and the message waits at night
 (:func:`shopcrm.automation_checks.night_until`).
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -58,13 +58,14 @@ class Written:
 
     pending: int = 0
     skipped: int = 0
-    send_after: dt.datetime | None = None
-    """When the pending rows it wrote are due."""
+    due: dict[dt.datetime, int] = field(default_factory=dict)
+    """The pending rows it wrote, counted by the moment they are due (``send_after``)."""
 
     def add(self, other: "Written") -> None:
         self.pending += other.pending
         self.skipped += other.skipped
-        self.send_after = other.send_after or self.send_after
+        for moment, count in other.due.items():
+            self.due[moment] = self.due.get(moment, 0) + count
 
 
 @dataclass(slots=True, frozen=True)
@@ -75,32 +76,39 @@ class _Recipient:
     reason: str | None
 
 
-def write(session: Session, automation: Automation, trigger: Trigger, targets: Iterable[TriggerTarget],
-          due: dt.datetime, now: dt.datetime) -> Written:
-    """Write the automation's messages for ``targets``, due at ``due`` (see the module's docstring)."""
+def write(session: Session, automation: Automation, trigger: Trigger,
+          timed: Iterable[tuple[TriggerTarget, dt.datetime]], now: dt.datetime) -> Written:
+    """Write the automation's messages for its targets, each due at the moment paired with it
+    (its event's time plus the delay; see the module's docstring)."""
     policy = load_policy(session, automation.shop_id)
     shop = session.get(Shop, automation.shop_id)
     timezone = shop.timezone if shop is not None else "Asia/Shanghai"
-    send_after = night_until(policy, timezone, options_of(trigger, automation), trigger.marketing, due) or due
+    options = options_of(trigger, automation)
+    moments: dict[dt.datetime, dt.datetime] = {}
     written = Written()
-    chunk: list[TriggerTarget] = []
-    for target in targets:
-        chunk.append(target)
+    chunk: list[tuple[TriggerTarget, dt.datetime]] = []
+    for target, due in timed:
+        send_after = moments.get(due)
+        if send_after is None:
+            send_after = moments[due] = night_until(policy, timezone, options, trigger.marketing, due) or due
+        chunk.append((target, send_after))
         if len(chunk) >= CHUNK:
-            written.add(_write_chunk(session, automation, trigger, chunk, policy, send_after, now))
+            written.add(_write_chunk(session, automation, trigger, chunk, policy, now))
             chunk = []
     if chunk:
-        written.add(_write_chunk(session, automation, trigger, chunk, policy, send_after, now))
+        written.add(_write_chunk(session, automation, trigger, chunk, policy, now))
     return written
 
 
-def _write_chunk(session: Session, automation: Automation, trigger: Trigger, targets: Sequence[TriggerTarget],
-                 policy: SendingPolicy, send_after: dt.datetime, now: dt.datetime) -> Written:
+def _write_chunk(session: Session, automation: Automation, trigger: Trigger,
+                 timed: Sequence[tuple[TriggerTarget, dt.datetime]], policy: SendingPolicy,
+                 now: dt.datetime) -> Written:
     dialect = session.get_bind().dialect.name
-    by_key = {trigger.dedupe_key(target): target for target in reversed(targets)}  # the first of a key wins
+    by_key = {trigger.dedupe_key(target): (target, send_after)
+              for target, send_after in reversed(timed)}  # the first of a key wins
     known = set(session.scalars(select(Message.dedupe_key).where(
         Message.automation_id == automation.id, in_texts(Message.dedupe_key, by_key, dialect))))
-    fresh = [(key, target) for key, target in by_key.items() if key not in known]
+    fresh = [(key, target) for key, (target, _) in by_key.items() if key not in known]
     if not fresh:
         return Written()
     recipients = _address(session, automation, trigger, fresh, policy, now)
@@ -120,13 +128,18 @@ def _write_chunk(session: Session, automation: Automation, trigger: Trigger, tar
             "channel": automation.channel or "", "to": recipient.to,
             "text": message.text, "subject": message.subject, "is_marketing": bool(trigger.marketing),
             "status": "pending" if pending else "skipped", "skip_reason": recipient.reason,
-            "parts": 0, "attempts": 0, "send_after": send_after, "created_at": now, "updated_at": now,
+            "parts": 0, "attempts": 0, "send_after": by_key[recipient.key][1], "created_at": now, "updated_at": now,
         })
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Message.__table__)
+    table = Message.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     added = session.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["automation_id", "dedupe_key"])
-                            .returning(Message.__table__.c.status)).scalars().all()
-    pending = sum(1 for status in added if status == "pending")
-    return Written(pending=pending, skipped=len(added) - pending, send_after=send_after if pending else None)
+                            .returning(table.c.status, table.c.send_after)).all()
+    written = Written(skipped=sum(1 for status, _ in added if status != "pending"))
+    for status, send_after in added:
+        if status == "pending":
+            written.pending += 1
+            written.due[send_after] = written.due.get(send_after, 0) + 1
+    return written
 
 
 def _address(session: Session, automation: Automation, trigger: Trigger, fresh: Sequence[tuple[str, TriggerTarget]],

@@ -33,13 +33,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from shopcrm.automation_messages import Written, write
 from shopcrm.automation_store import ENGINE_OPTIONS, MAX_FRESH_HOURS, generation, options_of
-from shopcrm.config import Config
+from shopcrm.config import Config, active_config
 from shopcrm.db import get_engine, session_scope, utcnow
 from shopcrm.jobs import Progress, job
 from shopcrm.models import Automation, Order
@@ -147,55 +148,108 @@ def _switched_on(config: Config, conn: Connection, shop_id: int) -> list[_Row]:
 def listening(config: Config, event: TriggerEvent, now: dt.datetime) -> list[int]:
     """Ids of the shop's automations that are on, listen to the event and for which it is fresh
     and dated by the change itself (:func:`time_known`); reads only, no write transaction."""
-    kinds = event_kinds(event)
-    triggers = get_registry().triggers.items
     with get_engine(config).connect() as conn:
-        found = []
-        for automation_id, name, enabled_at, saved in _switched_on(config, conn, event.shop_id):
+        return _listening(config, conn, [event], now)[0]
+
+
+def _listening(config: Config, conn: Connection, events: Sequence[TriggerEvent], now: dt.datetime) -> list[list[int]]:
+    """:func:`listening` for each of ``events`` (all of one shop), on one connection."""
+    triggers = get_registry().triggers.items
+    switched_on = _switched_on(config, conn, events[0].shop_id)
+    found: list[list[int]] = []
+    for event in events:
+        kinds = event_kinds(event)
+        ids = []
+        for automation_id, name, enabled_at, saved in switched_on:
             trigger = triggers.get(name)
             if trigger is not None and kinds & set(trigger.events):
                 if is_fresh(event, enabled_at, {**ENGINE_OPTIONS, **(saved or {})}, now):
-                    found.append(automation_id)
-        return found if found and time_known(conn, event) else []
+                    ids.append(automation_id)
+        found.append(ids if ids and time_known(conn, event) else [])
+    return found
 
 
 def fire(config: Config, event: TriggerEvent, now: dt.datetime | None = None) -> Fired:
     """Write the messages ``event`` gives rise to, then have them sent when due."""
+    return fire_many(config, [event], now)
+
+
+def fire_many(config: Config, events: Sequence[TriggerEvent], now: dt.datetime | None = None) -> Fired:
+    """:func:`fire` for many events at once (an ingested batch's): one transaction per shop, and
+    per automation one write of the messages all its events give rise to, each due at its own
+    event's time plus the delay; the first event wins a dedupe key two of them share."""
     now = now or utcnow()
     fired = Fired()
-    if not may_fire(event, now):  # history: no query at all
-        return fired
-    ids = listening(config, event, now)
-    if not ids:
-        return fired
-    triggers = get_registry().triggers.items
-    with session_scope(config) as session:
-        for automation in session.scalars(select(Automation).where(Automation.id.in_(ids), Automation.enabled.is_(True))
-                                          .order_by(Automation.id)):
-            trigger = triggers.get(automation.trigger)
-            if trigger is None or not is_fresh(event, automation.enabled_at, options_of(trigger, automation), now):
-                continue  # changed by another process since it was cached
-            try:
-                targets = trigger.targets(session, event)
-                due = event.occurred_at + dt.timedelta(seconds=automation.delay_seconds)
-                with session.begin_nested():
-                    fired.written[trigger.name] = write(session, automation, trigger, targets, due, now)
-            except Exception:  # a plugin's trigger that fails costs its own messages, not the others'
-                log.exception("trigger %r failed on %s for shop %s", trigger.name, event.kind, event.shop_id)
+    by_shop: dict[int, list[TriggerEvent]] = {}
+    for event in events:
+        if may_fire(event, now):  # history: no query at all
+            by_shop.setdefault(event.shop_id, []).append(event)
+    for shop_events in by_shop.values():
+        _fire_shop(config, shop_events, now, fired)
     _wake(config, fired, now)
     return fired
 
 
+def _fire_shop(config: Config, events: list[TriggerEvent], now: dt.datetime, fired: Fired) -> None:
+    with get_engine(config).connect() as conn:
+        listened = _listening(config, conn, events, now)
+    wanted: dict[int, list[TriggerEvent]] = {}
+    for event, ids in zip(events, listened):
+        for automation_id in ids:
+            wanted.setdefault(automation_id, []).append(event)
+    if not wanted:
+        return
+    triggers = get_registry().triggers.items
+    with session_scope(config) as session:
+        # The events' orders, read at once: triggers and template variables get each by key,
+        # then from the session's identity map (kept alive by this list), not one query each.
+        orders = _load_orders(session, events)
+        for automation in session.scalars(select(Automation).where(Automation.id.in_(wanted),
+                                                                   Automation.enabled.is_(True))
+                                          .order_by(Automation.id)):
+            trigger = triggers.get(automation.trigger)
+            if trigger is None:
+                continue
+            options = options_of(trigger, automation)
+            delay = dt.timedelta(seconds=automation.delay_seconds)
+            try:
+                timed = [(target, event.occurred_at + delay) for event in wanted[automation.id]
+                         if is_fresh(event, automation.enabled_at, options, now)  # changed by another process?
+                         for target in trigger.targets(session, event)]
+                if not timed:
+                    continue
+                with session.begin_nested():
+                    written = write(session, automation, trigger, timed, now)
+                fired.written.setdefault(trigger.name, Written()).add(written)
+            except Exception:  # a plugin's trigger that fails costs its own messages, not the others'
+                log.exception("trigger %r failed on %d events for shop %s", trigger.name,
+                              len(wanted[automation.id]), automation.shop_id)
+        del orders
+
+
+def _load_orders(session: Session, events: Sequence[TriggerEvent]) -> list[Order]:
+    ids = sorted({event.order_id for event in events if isinstance(event, OrderEvent)})
+    return list(session.scalars(select(Order).where(Order.id.in_(ids)))) if ids else []
+
+
+def fire_order_events(events: list[OrderEvent]) -> None:
+    """The handler of the default plugin's ``on_order_event``: an ingested batch's events fired
+    together (:mod:`shopcrm.event_batch`)."""
+    fire_many(active_config(), events)
+
+
 def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
-    """Have what was written sent: at once when it is due, else when it will be."""
+    """Have what was written sent: at once what is due, the rest when it will be."""
     from shopcrm.dispatch import kick, wake_at
 
-    moments = [w.send_after for w in fired.written.values() if w.pending and w.send_after is not None]
-    if not moments:
-        return
-    if min(moments) <= now:
-        kick(config, sum(w.pending for w in fired.written.values() if w.send_after and w.send_after <= now))
-    for moment in sorted({m for m in moments if m > now}):
+    due: dict[dt.datetime, int] = {}
+    for written in fired.written.values():
+        for moment, count in written.due.items():
+            due[moment] = due.get(moment, 0) + count
+    now_due = sum(count for moment, count in due.items() if moment <= now)
+    if now_due:
+        kick(config, now_due)
+    for moment in sorted(m for m in due if m > now):
         wake_at(config, moment)
 
 
@@ -216,5 +270,5 @@ def daily_job(progress: Progress, shop_id: int) -> dict[str, Any]:
 
 daily(DAILY_JOB, hour=DAILY_HOUR)
 
-__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "is_fresh", "listening", "time_known",
-           "may_fire", "run_daily"]
+__all__ = ["DAILY_HOUR", "DAILY_JOB", "FRESHNESS", "Fired", "event_kinds", "fire", "fire_many", "fire_order_events",
+           "is_fresh", "listening", "may_fire", "run_daily", "time_known"]

@@ -5,7 +5,7 @@ through an :class:`Ingestor`. Per batch it loads the customers and the orders in
 (:mod:`shopcrm.staging`), inserts what is new and updates what really changed with one SQL
 statement per table and step, writes each changed customer once together with its rollups
 (recomputed in SQL from its orders), commits, and then raises ``on_order_event`` once per real
-change:
+change, the batch's events in one :func:`~shopcrm.event_batch.event_batch`:
 
 * a new order: ``order.created`` (whatever its status);
 * a status change: ``order.<new status>`` (``order.paid``, ``order.shipped`` ...).
@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine
 
 from shopcrm import bulk, rollups, staging
 from shopcrm.db import IMMEDIATE, session_factory, utcnow
+from shopcrm.event_batch import event_batch
 from shopcrm.messages import Message, N_
 from shopcrm.mobiles import normalise_mobile
 from shopcrm.models import OrderItem, Shop
@@ -348,14 +349,12 @@ class Ingestor:
     def _emit_reviews(self, events: Sequence[ReviewEvent]) -> None:
         """New reviews to the automation engine (a bad one alerts the shopkeeper); history
         is dropped by :func:`~shopcrm.automations.may_fire` without a query."""
-        from shopcrm.automations import fire, may_fire
+        from shopcrm.automations import fire_many, may_fire
         from shopcrm.config import active_config
 
         fresh = [event for event in events if may_fire(event)]
         if fresh:
-            config = active_config()
-            for event in fresh:
-                fire(config, event)
+            fire_many(active_config(), fresh)
         self.stats.events += len(events)
 
     def _emit(self, events: Sequence[OrderEvent]) -> None:
@@ -364,9 +363,10 @@ class Ingestor:
         if not get_plugin_manager().hook.on_order_event.get_hookimpls():
             self.stats.events += len(events)
             return
-        for event in events:
-            for _plugin, _ in call_each("on_order_event", event=event):
-                pass
+        with event_batch():  # handlers that batch run once for them all (shopcrm.event_batch)
+            for event in events:
+                for _plugin, _ in call_each("on_order_event", event=event):
+                    pass
         self.stats.events += len(events)
 
 

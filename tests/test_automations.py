@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from shopcrm import outbox, sending_policy
 from shopcrm.automation_store import disable
-from shopcrm.automations import event_kinds, fire, run_daily
+from shopcrm.automations import event_kinds, fire, fire_many, run_daily
 from shopcrm.config import Config
 from shopcrm.db import session_scope
-from shopcrm.models import Customer, Message
+from shopcrm.models import Customer, Message, Order
 from shopcrm.opt_outs import opt_out
 from shopcrm.sources import OrderStatus
 from shopcrm_sms_mock.models import Submission
@@ -220,6 +220,56 @@ def test_an_order_event_from_ingestion_reaches_the_engine(config: Config) -> Non
     [message] = messages(config)
     assert message.status == "pending"
     assert outbox.send_due(config, now=utcnow() + MINUTE).sent == 1
+
+
+def test_an_ingested_batch_fires_its_events_together_each_due_at_its_own_time(config: Config) -> None:
+    from sqlalchemy import event as sa_event
+
+    from shopcrm.db import get_engine, utcnow
+
+    shop_id = make_care_shop(config)
+    now = utcnow().replace(microsecond=0)
+    switch_on(config, shop_id, "paid_thanks", delay="5m", at=now - dt.timedelta(hours=1))
+    switch_on(config, shop_id, "shipped", delay="0s", at=now - dt.timedelta(hours=1))
+    paid = {f"A{n}": now - (4 - n) * MINUTE for n in (1, 2, 3)}
+    records = [record(oid, S.PAID, created=at, nick=f"b{oid}", mobile=f"1380000000{oid[1]}", paid_at=at)
+               for oid, at in paid.items()]
+    records.append(record("A4", S.SHIPPED, created=now - 9 * MINUTE, nick="bA4", mobile="13800000004",
+                          paid_at=now - 9 * MINUTE, shipped_at=now - 8 * MINUTE))
+    written: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO MESSAGE"):
+            written.append(statement)
+
+    engine = get_engine(config)
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        ingest(config, shop_id, *records)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    assert len(written) == 2  # one write per automation for the whole batch, not one per event
+    with session_scope(config) as session:
+        orders = {o.id: o.platform_order_id for o in session.scalars(select(Order))}
+    thanks = {orders[m.order_id]: m.send_after for m in messages(config, "paid_thanks")}
+    assert thanks == {oid: at + 5 * MINUTE for oid, at in paid.items()}
+    [shipped] = messages(config, "shipped")
+    # first seen shipped: one order.created event, of the order's creation
+    assert (orders[shipped.order_id], shipped.send_after) == ("A4", now - 9 * MINUTE)
+    assert {m.status for m in messages(config)} == {"pending"}
+
+
+def test_events_fired_together_keep_one_message_per_order_the_first_event_s(config: Config) -> None:
+    shop_id = make_care_shop(config)
+    switch_on(config, shop_id, "paid_thanks", delay="1m")
+    ingest(config, shop_id, record("A1", S.PAID, paid_at=T0), record("A2", S.PAID, nick="b2", paid_at=T0))
+    first = event(config, "A1", "order.paid", S.PENDING_PAYMENT, T0)
+    replayed = event(config, "A1", "order.paid", S.PENDING_PAYMENT, T0 + 5 * MINUTE)
+    other = event(config, "A2", "order.paid", S.PENDING_PAYMENT, T0 + 2 * MINUTE)
+    fired = fire_many(config, [first, replayed, other], now=T0 + 6 * MINUTE)
+    assert (fired.pending, fired.written["paid_thanks"].due) == (2, {T0 + MINUTE: 1, T0 + 3 * MINUTE: 1})
+    assert sorted(m.send_after for m in messages(config)) == [T0 + MINUTE, T0 + 3 * MINUTE]
+    assert fire_many(config, [replayed, other], now=T0 + 7 * MINUTE).pending == 0
 
 
 def test_a_failing_trigger_costs_only_its_own_messages(config: Config, monkeypatch) -> None:

@@ -16,13 +16,14 @@ from flask import Blueprint, url_for
 from flask_babel import gettext as _
 
 from shopcrm import hookimpl
+from shopcrm.event_batch import handle
 from shopcrm.models import Customer, User
 from shopcrm.segments import Segmenter
 from shopcrm.sources import OrderEvent
 from shopcrm.variables import TemplateVariable
 from shopcrm_membership import jobs  # noqa: F401  (declares the job kinds on import)
 from shopcrm_membership import models  # noqa: F401  (the ledger table joins the metadata)
-from shopcrm_membership.events import handle_order_event
+from shopcrm_membership.events import handle_order_events
 from shopcrm_membership.tiers import TierSegmenter
 from shopcrm_membership.variables import PointsVariable, TierVariable
 
@@ -44,7 +45,7 @@ def register_migrations() -> Path:
 
 @hookimpl
 def on_order_event(event: OrderEvent) -> None:
-    handle_order_event(event)
+    handle(handle_order_events, event)  # an ingested batch's events together
 
 
 @hookimpl

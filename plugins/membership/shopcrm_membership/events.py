@@ -1,17 +1,19 @@
 """Order events: points and tier upgrades as orders are paid, points taken back on refunds.
 
-Each event touches one order and one customer, with the same set-based statements the review
-job runs for a whole shop, so a replayed or re-imported event changes nothing. An order event
+Events touch their orders and customers with the same set-based statements the review job
+runs for a whole shop, so a replayed or re-imported event changes nothing; an ingested batch's
+events are handled together, in one transaction (:mod:`shopcrm.event_batch`). An order event
 never lowers a tier: that is the review's business, and only when the shop wants it.
 
-Only fresh events are handled one by one: an event that happened more than :data:`FRESH` ago
-is history (a year of orders imported at once) and is settled by the tier run the core makes
-for the customers an import touched, in a few statements for the whole import, instead of a
+Only fresh events are handled: an event that happened more than :data:`FRESH` ago is history
+(a year of orders imported at once) and is settled by the tier run the core makes for the
+customers an import touched, in a few statements for the whole import, instead of a
 transaction per order.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import Sequence
 
 from shopcrm.config import Config, active_config
 from shopcrm.db import session_scope, utcnow
@@ -39,13 +41,26 @@ def is_relevant(event: OrderEvent, now: dt.datetime | None = None) -> bool:
 
 def handle_order_event(event: OrderEvent, config: Config | None = None) -> None:
     """Earn points and raise the tier for a newly paid order; reverse points for a refund."""
-    if not is_relevant(event):
-        return
-    with session_scope(config or active_config()) as session:
-        rules = load_rules(session, event.shop_id)
-        if event.status in PAID_STATUSES:
-            points.earn_for_orders(session, event.shop_id, rules, order_ids=[event.order_id])
-            TierSegmenter().compute(session, event.shop_id, {}, customer_ids=[event.customer_id],
-                                    rules=rules)
-        else:
-            points.reverse_for_orders(session, event.shop_id, order_ids=[event.order_id])
+    handle_order_events([event], config)
+
+
+def handle_order_events(events: Sequence[OrderEvent], config: Config | None = None) -> None:
+    """:func:`handle_order_event` for many events (an ingested batch's), in one transaction per
+    shop: points earned for the newly paid orders, the tiers of their customers raised, then
+    points taken back for the refunded or closed ones."""
+    by_shop: dict[int, list[OrderEvent]] = {}
+    now = utcnow()
+    for event in events:
+        if is_relevant(event, now):
+            by_shop.setdefault(event.shop_id, []).append(event)
+    for shop_id, relevant in by_shop.items():
+        paid = [event for event in relevant if event.status in PAID_STATUSES]
+        taken_back = [event.order_id for event in relevant if event.status not in PAID_STATUSES]
+        with session_scope(config or active_config()) as session:
+            if paid:
+                rules = load_rules(session, shop_id)
+                points.earn_for_orders(session, shop_id, rules, order_ids=[event.order_id for event in paid])
+                TierSegmenter().compute(session, shop_id, {}, customer_ids=list({e.customer_id for e in paid}),
+                                        rules=rules)
+            if taken_back:
+                points.reverse_for_orders(session, shop_id, order_ids=taken_back)

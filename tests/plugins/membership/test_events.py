@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from membership_support import customer_id
+from membership_support import customer_id, order_id
 from shopcrm.db import utcnow
 from shopcrm.models import CustomerLabel
 from shopcrm.sources import OrderEvent, OrderStatus
@@ -104,3 +104,39 @@ def test_an_imported_year_of_orders_earns_points_and_tiers_in_the_run_after_the_
     assert balance(session, customer_id(session, "bob")) == 0
     assert tier(session, "amy") == "银牌会员"
     assert tier(session, "bob") == "普通会员"
+
+
+def test_a_batch_s_events_are_handled_together_as_each_would_be_alone(session, shop, engine):
+    from decimal import Decimal
+
+    from sqlalchemy import event as sa_event
+
+    from shopcrm.ingest import Ingestor
+    from shopcrm.sources import CustomerRecord, OrderRecord
+    from shopcrm_membership.models import PointsEntry
+
+    when = utcnow() - dt.timedelta(hours=2)
+
+    def order(oid: str, nick: str, status: str, paid: str) -> OrderRecord:
+        return OrderRecord(platform_order_id=oid, status=OrderStatus(status), customer=CustomerRecord(platform_id=nick),
+                           total_amount=Decimal(paid), paid_amount=Decimal(paid), created_at=when, paid_at=when)
+
+    writes: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO MEMBERSHIP_POINTS"):
+            writes.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        Ingestor(engine, shop.id).feed([order("t1", "amy", "paid", "600")])
+        alone = len(writes)
+        writes.clear()
+        Ingestor(engine, shop.id).feed([order("t2", "amy", "paid", "1400"), order("t3", "bob", "paid", "600"),
+                                        order("t4", "cat", "completed", "2500")])
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    assert alone > 0 and len(writes) == alone  # the same statements for three events as for one
+    assert (tier(session, "amy"), tier(session, "bob"), tier(session, "cat")) == ("银牌会员", "铜牌会员", "银牌会员")
+    earned = session.scalars(select(PointsEntry.order_id).where(PointsEntry.kind == "earn")).all()
+    assert sorted(earned) == sorted(order_id(session, oid) for oid in ("t1", "t2", "t3", "t4"))
