@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -130,16 +131,24 @@ def _write_chunk(session: Session, automation: Automation, trigger: Trigger,
             "status": "pending" if pending else "skipped", "skip_reason": recipient.reason,
             "parts": 0, "attempts": 0, "send_after": by_key[recipient.key][1], "created_at": now, "updated_at": now,
         })
-    table = Message.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    added = session.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["automation_id", "dedupe_key"])
-                            .returning(table.c.status, table.c.send_after)).all()
+    added = session.execute(_insert(dialect), rows).all()
     written = Written(skipped=sum(1 for status, _ in added if status != "pending"))
     for status, send_after in added:
         if status == "pending":
             written.pending += 1
             written.due[send_after] = written.due.get(send_after, 0) + 1
     return written
+
+
+@lru_cache(maxsize=None)
+def _insert(dialect: str) -> Any:
+    """The chunk's INSERT, one statement however many rows (SQLAlchemy's "insertmanyvalues"),
+    compiled once: ``ON CONFLICT (automation_id, dedupe_key) DO NOTHING``, returning what was
+    written."""
+    table = Message.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return (insert.on_conflict_do_nothing(index_elements=["automation_id", "dedupe_key"])
+            .returning(table.c.status, table.c.send_after))
 
 
 def _address(session: Session, automation: Automation, trigger: Trigger, fresh: Sequence[tuple[str, TriggerTarget]],

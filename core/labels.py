@@ -169,11 +169,13 @@ def moves_since(session: Session, shop_id: int, segmenter: str, since_run_id: in
     return totals
 
 
-def relabel_changed(config: Config, shop_id: int, since: dt.datetime, wait: bool = False) -> int | None:
+def relabel_changed(config: Config, shop_id: int, since: dt.datetime, wait: bool = False,
+                    defer: dt.timedelta | None = None) -> int | None:
     """Queue relabelling the shop's customers changed since ``since`` (after an import, an API
     call); return the job run id, or ``None`` when a run still queued will cover them already
     (it looks for changes when it starts, from an earlier moment), so a stream of API calls
-    does not queue a run each."""
+    does not queue a run each. ``defer`` starts the run that much later (on RQ), so that the
+    calls of the meantime join it: one run for them all, however many workers are idle."""
     if not wait:
         with session_scope(config) as session:
             queued = session.scalars(select(JobRun.args).where(
@@ -183,7 +185,8 @@ def relabel_changed(config: Config, shop_id: int, since: dt.datetime, wait: bool
             if (args.get("shop_id") == shop_id and not args.get("segmenters") and args.get("since")
                     and dt.datetime.fromisoformat(args["since"]) <= since):
                 return None
-    return enqueue("labels.refresh", config, wait=wait, shop_id=shop_id, since=since.isoformat())
+    return enqueue("labels.refresh", config, wait=wait, defer=None if wait else defer, shop_id=shop_id,
+                   since=since.isoformat())
 
 
 @job("labels.refresh")

@@ -240,3 +240,28 @@ def test_queued_relabelling_is_shared_by_later_changes(config: Config, shop_id: 
     assert relabel_changed(config, shop_id + 1000, utcnow()) is not None  # another shop
     ran = relabel_changed(config, shop_id, earlier - dt.timedelta(minutes=1), wait=True)
     assert ran is not None and wait_for(ran, config)["status"] == "finished"
+
+
+def test_with_redis_a_deferred_relabelling_waits_scheduled_and_later_changes_join_it(
+        redis_url: str, shop_id: int) -> None:
+    from rq.registry import ScheduledJobRegistry
+
+    from shopcrm.config import load_config
+    from shopcrm.jobs.runner import rq_queue
+    from shopcrm.labels import relabel_changed
+    from shopcrm.models import JobRun
+
+    config = load_config()  # with the test's REDIS_URL
+    asked = utcnow()
+    run_id = relabel_changed(config, shop_id, asked, defer=dt.timedelta(seconds=30))
+    assert run_id is not None
+    queue = rq_queue(config)
+    assert queue.count == 0  # not on the queue yet: no worker may start it before its time
+    registry = ScheduledJobRegistry(queue=queue)
+    [scheduled] = registry.get_job_ids()
+    when = registry.get_scheduled_time(scheduled).replace(tzinfo=None)
+    assert abs(when - (asked + dt.timedelta(seconds=30))) < dt.timedelta(seconds=5)
+    assert relabel_changed(config, shop_id, utcnow(), defer=dt.timedelta(seconds=30)) is None  # joined
+    with session_scope(config) as session:
+        assert session.scalar(select(JobRun.status).where(JobRun.id == run_id)) == "queued"
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 1

@@ -6,6 +6,7 @@ calls the very same function on a background thread, so both paths run identical
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -47,12 +48,15 @@ def enqueue(
     config: Config | None = None,
     created_by: int | None = None,
     wait: bool = False,
+    defer: dt.timedelta | None = None,
     **kwargs: Any,
 ) -> int:
     """Queue job ``kind`` with ``kwargs``; return its ``job_run`` id.
 
     With ``wait=True`` (the command line's ``--wait``) the embedded runner runs the job before
-    returning; on RQ the caller polls :func:`wait_for` instead.
+    returning; on RQ the caller polls :func:`wait_for` instead. ``defer`` has RQ's scheduler
+    queue it that much later (the run stays ``queued`` meanwhile, so later callers may join it);
+    the embedded runner, which runs one job at a time anyway, queues it at once.
     """
     config = config or load_config()
     load_job_kinds()
@@ -63,9 +67,9 @@ def enqueue(
         session.flush()
         run_id = run.id
     if config.redis_url:
-        rq_job = rq_queue(config).enqueue(
-            run_job, run_id, job_timeout=JOB_TIMEOUT, description=f"{kind} #{run_id}"
-        )
+        options = {"job_timeout": JOB_TIMEOUT, "description": f"{kind} #{run_id}"}
+        rq_job = (rq_queue(config).enqueue_in(defer, run_job, run_id, **options) if defer
+                  else rq_queue(config).enqueue(run_job, run_id, **options))
         with session_scope(config) as session:
             session.execute(update(JobRun).where(JobRun.id == run_id).values(rq_job_id=rq_job.id))
     elif wait:

@@ -1,6 +1,7 @@
 """The API's views: push orders, customers and reviews, and the OpenAPI document."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
 
 from flask import Blueprint, jsonify, request
@@ -20,6 +21,9 @@ from shopcrm.web.api.upsert import upsert
 from shopcrm.web.database import current_config
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+RELABEL_AFTER = dt.timedelta(seconds=5)
+"""How long after a push its customers are relabelled (with RQ): the pushes of those seconds
+share one run of the segmenters instead of one run each."""
 problems.register(bp)
 
 
@@ -30,7 +34,7 @@ def _push(token: ApiToken, parse: Callable[[Any], OrderRecord | CustomerRecord |
     started = utcnow()
     stats = upsert(get_engine(current_config()), token.shop_id, records, invalid, len(items))
     if stats.inserted or stats.updated or stats.customers_inserted or stats.customers_updated:
-        relabel_changed(current_config(), token.shop_id, started)
+        relabel_changed(current_config(), token.shop_id, started, defer=RELABEL_AFTER)
     return jsonify(inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged)
 
 

@@ -57,10 +57,8 @@ def handle_order_events(events: Sequence[OrderEvent], config: Config | None = No
         paid = [event for event in relevant if event.status in PAID_STATUSES]
         taken_back = [event.order_id for event in relevant if event.status not in PAID_STATUSES]
         with session_scope(config or active_config()) as session:
-            if paid:
-                rules = load_rules(session, shop_id)
-                points.earn_for_orders(session, shop_id, rules, order_ids=[event.order_id for event in paid])
+            if paid:  # the tier run settles the points of its customers' orders first
                 TierSegmenter().compute(session, shop_id, {}, customer_ids=list({e.customer_id for e in paid}),
-                                        rules=rules)
+                                        rules=load_rules(session, shop_id))
             if taken_back:
                 points.reverse_for_orders(session, shop_id, order_ids=taken_back)
