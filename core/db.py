@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopcrm.config import Config, load_config
@@ -48,7 +50,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection idle this long is checked (``SELECT 1``) before it is used."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has been idle a while.
+
+    A server restarted (or a connection dropped by a firewall) leaves dead connections in the
+    pool; checking each one at every checkout, as SQLAlchemy's ``pool_pre_ping`` does, costs a
+    round trip every time a request or job opens a session, several times per API request. A
+    connection given back moments ago is alive unless the server went away in those moments,
+    and then the statement fails as any statement running at that moment would, and SQLAlchemy
+    drops the pool's connections. One idle for :data:`PING_IDLE_SECONDS` is checked, and
+    replaced when dead (SQLAlchemy's documented ``checkout`` recipe: raising
+    ``DisconnectionError`` has the pool connect afresh)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["shopcrm_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("shopcrm_returned_at")
+        if returned is None or time.monotonic() - returned < PING_IDLE_SECONDS:
+            return  # just connected, or in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
 def get_engine(config: Config | None = None) -> Engine:
