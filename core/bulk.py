@@ -113,7 +113,9 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
             if json_columns:
                 row = list(row)
                 for index in json_columns:
-                    if row[index] is not None or index not in null_as_null:
+                    if row[index] is None:  # JSON null, unless the column keeps None as SQL NULL
+                        row[index] = None if index in null_as_null else "null"
+                    else:
                         row[index] = json.dumps(row[index], ensure_ascii=False)
             copy.write_row(row)
             count += 1

@@ -9,10 +9,11 @@ rejected with ``isv.BUSINESS_LIMIT_CONTROL``.
 
 A batch is stored with a handful of Core statements whatever its size, because the outbox sends
 millions of messages through the sandbox: one SELECT of the rows its OutIds already have, one
-grouped count for the business limits (none when every limit is off), one executemany INSERT of
-the new rows (:class:`~shopcrm_sms_mock.bulk.BulkInsert`), one executemany UPDATE of the
-re-tried ``dropped`` rows and, only when OutIds the sandbox holds were sent again, one
-executemany UPDATE adding to their ``resends``. No ORM object is built per message.
+grouped count for the business limits (none when every limit is off), one bulk write of the new
+rows (:func:`shopcrm.bulk.write`: COPY on PostgreSQL, an ``executemany`` INSERT on SQLite), one
+executemany UPDATE of the re-tried ``dropped`` rows and, only when OutIds the sandbox holds were
+sent again, one executemany UPDATE adding to their ``resends``. No ORM object is built per
+message.
 
 ``query`` (:func:`lookup`) tells the truth for reconciliation: ``accepted`` for a message the
 sandbox holds, ``rejected`` for one it refused, ``retry`` with ``NOT_FOUND`` for one it does not
@@ -22,15 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from shopcrm import bulk
 from shopcrm.channels import OutgoingMessage, SendResult
 from shopcrm.mobiles import normalise_mobile
+from shopcrm.sql import IDS, ids_value, in_ids_param
 from shopcrm_sms_mock.behaviour import Behaviour, draw, gateway_id
-from shopcrm_sms_mock.bulk import BulkInsert
 from shopcrm_sms_mock.models import ACCEPTED, DROPPED, HELD, REJECTED, Submission
 
 ILLEGAL_NUMBER = "isv.MOBILE_NUMBER_ILLEGAL"
@@ -44,12 +47,19 @@ WINDOWS = (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1))
 
 _TABLE = Submission.__table__
 _COLUMNS = _TABLE.c
-_INSERT = BulkInsert(_TABLE, ("message_id", "number", "text", "template_code", "template_params", "gateway_id",
-                               "status", "error_code", "attempts", "submitted_at", "due_at", "resends"))
-"""New rows: ``receipt_at`` is left out (NULL), every other column comes with each row."""
-_KNOWN = (select(_COLUMNS.message_id, _COLUMNS.status, _COLUMNS.gateway_id, _COLUMNS.error_code,
-                 _COLUMNS.attempts).where(_COLUMNS.message_id.in_(bindparam("ids", expanding=True))))
-"""What the table already has for a batch's OutIds (parameter ``ids``)."""
+_NEW = ("message_id", "number", "text", "template_code", "template_params", "gateway_id", "status", "error_code",
+        "attempts", "submitted_at", "due_at", "resends")
+"""The columns of new rows: ``receipt_at`` is left out (NULL), every other one comes with each row."""
+
+
+@lru_cache(maxsize=None)
+def _known(dialect: str) -> Any:
+    """What the table already has for a batch's OutIds (the ids as one parameter,
+    :func:`shopcrm.sql.ids_value`), compiled once per database."""
+    return (select(_COLUMNS.message_id, _COLUMNS.status, _COLUMNS.gateway_id, _COLUMNS.error_code,
+                   _COLUMNS.attempts).where(in_ids_param(_COLUMNS.message_id, dialect)))
+
+
 _DECIDED = ("number", "text", "template_code", "template_params", "gateway_id", "status", "error_code",
             "attempts", "submitted_at", "due_at")
 """The columns a decision sets, besides ``message_id``."""
@@ -101,9 +111,10 @@ def submit(session: Session, messages: Sequence[OutgoingMessage], behaviour: Beh
     twice in ``messages`` is answered as if the two came in separate batches, in order.
     """
     connection = session.connection()
+    dialect = connection.dialect.name
     known = {message_id: _Known(status, gateway, code, attempts, True)
              for message_id, status, gateway, code, attempts in connection.execute(
-                 _KNOWN, {"ids": list({m.id: None for m in messages})})}
+                 _known(dialect), {IDS: ids_value((m.id for m in messages), dialect)})}
     limits = (behaviour.limit_per_minute, behaviour.limit_per_hour, behaviour.limit_per_day)
     counts: dict[str, list[int]] | None = None
     if any(limits):
@@ -153,7 +164,7 @@ def _write(connection: Connection, new: dict[int, dict[str, Any]], retried: dict
     if new:
         for message_id, values in new.items():
             values["resends"] = resends.pop(message_id, 0)
-        _INSERT(connection, list(new.values()))
+        bulk.write(connection, _TABLE, _NEW, [tuple(values[name] for name in _NEW) for values in new.values()])
     if retried:
         connection.execute(_RETRY, [
             {"out_id": message_id, "added": resends.pop(message_id, 0),

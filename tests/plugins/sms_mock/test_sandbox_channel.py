@@ -162,31 +162,42 @@ def test_saved_settings_apply_and_call_settings_override_them(channel, session):
 
 
 def statements_of(config, run):
-    """The SQL statements ``run()`` sends to the database, as (text, executemany) pairs."""
+    """The SQL statements ``run()`` sends to the database, as (kind, executemany) pairs; a bulk
+    write (COPY or executemany straight on the driver: shopcrm.bulk) as ("BULK", its rows)."""
     from sqlalchemy import event
 
+    from shopcrm import bulk
     from shopcrm.db import get_engine
 
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement.split()[0].upper(), executemany))
 
+    original = bulk.write
+
+    def bulk_write(conn, table, columns, rows):
+        rows = list(rows)
+        seen.append(("BULK", len(rows)))
+        return original(conn, table, columns, rows)
+
     engine = get_engine(config)
     event.listen(engine, "before_cursor_execute", record)
+    bulk.write = bulk_write
     try:
         run()
     finally:
+        bulk.write = original
         event.remove(engine, "before_cursor_execute", record)
-    return [s for s in seen if s[0] in ("SELECT", "INSERT", "UPDATE")]
+    return [s for s in seen if s[0] in ("SELECT", "INSERT", "UPDATE", "BULK")]
 
 
 def test_a_batch_is_a_fixed_handful_of_statements(config, channel, session):
     batch = [message(i) for i in range(1, 101)]
     no_limits = statements_of(config, lambda: channel.send_batch(batch, NO_LIMITS))
-    assert no_limits == [("SELECT", False), ("SELECT", False), ("INSERT", True)]  # settings, known rows, rows
+    assert no_limits == [("SELECT", False), ("SELECT", False), ("BULK", 100)]  # settings, known rows, rows
     limited = statements_of(config, lambda: channel.send_batch([message(i) for i in range(101, 201)], {}))
-    assert limited == [("SELECT", False), ("SELECT", False), ("SELECT", False), ("INSERT", True)]
+    assert limited == [("SELECT", False), ("SELECT", False), ("SELECT", False), ("BULK", 100)]
     assert session.scalar(select(func.count()).select_from(Submission)) == 200
     shares = {"transient_percent": 50, **NO_LIMITS}
     mixed = [message(i) for i in range(201, 301)]
