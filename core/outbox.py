@@ -120,14 +120,24 @@ _COLUMNS = (_table.c.id, _table.c.shop_id, _table.c.customer_id, _table.c.campai
 
 def _take(session: Session, status: str, now: dt.datetime, limit: int, until: dt.datetime,
           stamp_sent: bool) -> list[Claimed]:
-    """Rows of ``status`` due by ``now`` become ``sending`` with ``send_after = until``."""
+    """Rows of ``status`` due by ``now`` become ``sending`` with ``send_after = until``, the
+    longest due first.
+
+    The due rows are found in the ``(status, send_after)`` index, in its order, so a claim reads
+    the entries it takes, not the rows already sent before them. On PostgreSQL they are handed
+    to the update as one array (``id = ANY(ARRAY(...))``), which looks each up by key: with
+    ``IN (subquery)`` the planner joins them to the whole table, reading every message ever
+    written, once per batch (72 ms a batch at 200,000 messages, and growing)."""
     due = (select(_table.c.id).where(_table.c.status == status, _table.c.send_after <= now)
-           .limit(limit).with_for_update(skip_locked=True))
+           .order_by(_table.c.send_after).limit(limit).with_for_update(skip_locked=True)).scalar_subquery()
     values: dict[str, Any] = {"status": "sending", "send_after": until, "updated_at": now}
     if stamp_sent:
         values["sent_at"] = now
-    rows = session.execute(update(_table).where(_table.c.id.in_(due.scalar_subquery())).values(**values)
-                           .returning(*_COLUMNS))
+    if session.get_bind().dialect.name == "postgresql":
+        taken = _table.c.id == func.any(func.array(due))
+    else:
+        taken = _table.c.id.in_(due)
+    rows = session.execute(update(_table).where(taken).values(**values).returning(*_COLUMNS))
     return [Claimed(*row) for row in rows]
 
 

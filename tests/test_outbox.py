@@ -205,3 +205,53 @@ def test_receipts_mark_messages_delivered_or_failed(config: Config, scripted: Sc
     after = rows(config, campaign_id)
     assert (after[first].status, after[first].delivered_at) == ("delivered", NOON)
     assert (after[second].status, after[second].error_code) == ("failed", "MK:0001")
+
+
+def test_the_longest_due_are_claimed_first(config: Config, scripted: ScriptedChannel) -> None:
+    from sqlalchemy import update
+
+    _, campaign_id = start(config, mobiles(4))
+    by_number = rows(config, campaign_id)
+    due = {number: NOON - dt.timedelta(minutes=minutes) for number, minutes in zip(mobiles(4), (1, 30, 5, 20))}
+    with session_scope(config) as session:
+        for number, moment in due.items():
+            session.execute(update(Message).where(Message.id == by_number[number].id).values(send_after=moment))
+    with session_scope(config) as session:
+        taken = outbox.claim(session, NOON, 2, NOON + outbox.LEASE)
+    assert sorted(m.to for m in taken) == sorted(mobiles(4)[i] for i in (1, 3))  # 30 and 20 minutes overdue
+
+
+def test_a_claim_reads_the_due_entries_and_takes_its_rows_by_key(config: Config, scripted: ScriptedChannel) -> None:
+    from sqlalchemy import event, text
+
+    from shopcrm.db import get_engine
+
+    _, campaign_id = start(config, mobiles(3000))
+    engine = get_engine(config)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:  # statistics of a big outbox: the planner's choice is real
+        conn.exec_driver_sql("ANALYZE message" if postgres else "ANALYZE")
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE MESSAGE"):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with session_scope(config) as session:
+            assert len(outbox.claim(session, NOON, 100, NOON + outbox.LEASE)) == 100
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    [(statement, parameters)] = seen
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()
+        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
+        plan = "\n".join(str(row[0] if postgres else row[-1]) for row in cursor.fetchall())
+        cursor.close()
+        conn.rollback()
+    if postgres:  # each taken row looked up by its key, never a join over every message
+        assert "Index Scan using pk_message on message" in plan and "Join" not in plan, plan
+    else:
+        assert "INDEX ix_message_status_send_after" in plan and "PRIMARY KEY" in plan, plan
