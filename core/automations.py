@@ -46,6 +46,7 @@ from shopcrm.jobs import Progress, job
 from shopcrm.models import Automation, Order
 from shopcrm.registry import get_registry
 from shopcrm.schedule import daily
+from shopcrm.sql import in_ids
 from shopcrm.sources import OrderEvent, OrderStatus
 from shopcrm.triggers import ScheduleEvent, TriggerEvent
 
@@ -228,8 +229,10 @@ def _fire_shop(config: Config, events: list[TriggerEvent], now: dt.datetime, fir
 
 
 def _load_orders(session: Session, events: Sequence[TriggerEvent]) -> list[Order]:
-    ids = sorted({event.order_id for event in events if isinstance(event, OrderEvent)})
-    return list(session.scalars(select(Order).where(Order.id.in_(ids)))) if ids else []
+    ids = {event.order_id for event in events if isinstance(event, OrderEvent)}
+    if not ids:
+        return []
+    return list(session.scalars(select(Order).where(in_ids(Order.id, ids, session.get_bind().dialect.name))))
 
 
 def fire_order_events(events: list[OrderEvent]) -> None:
@@ -239,18 +242,26 @@ def fire_order_events(events: list[OrderEvent]) -> None:
 
 
 def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
-    """Have what was written sent: at once what is due, the rest when it will be."""
+    """Have what was written sent: at once what is due, the rest when it will be (one wake-up
+    per second that has messages due in it, at its end: a batch's thousand reminders due
+    within a few seconds of each other are a few scheduled jobs, not a thousand)."""
     from shopcrm.dispatch import kick, wake_at
 
-    due: dict[dt.datetime, int] = {}
+    now_due = 0
+    later: set[dt.datetime] = set()
     for written in fired.written.values():
         for moment, count in written.due.items():
-            due[moment] = due.get(moment, 0) + count
-    now_due = sum(count for moment, count in due.items() if moment <= now)
+            if moment <= now:
+                now_due += count
+            else:
+                later.add(moment.replace(microsecond=0) + (WHOLE_SECOND if moment.microsecond else dt.timedelta(0)))
     if now_due:
         kick(config, now_due)
-    for moment in sorted(m for m in due if m > now):
+    for moment in sorted(later):
         wake_at(config, moment)
+
+
+WHOLE_SECOND = dt.timedelta(seconds=1)
 
 
 def run_daily(config: Config, shop_id: int, now: dt.datetime | None = None) -> Fired:

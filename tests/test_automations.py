@@ -392,3 +392,25 @@ def test_with_redis_a_message_due_now_is_queued_and_a_later_one_scheduled(redis_
     SimpleWorker([Queue(dispatch.SEND_QUEUE, connection=connection)], connection=connection).work(burst=True)
     assert [m.status for m in messages(config, "paid_thanks")] == ["sent"]
     assert [m.status for m in messages(config, "shipping_delayed")] == ["pending"]
+
+
+def test_with_redis_messages_due_within_one_second_share_one_wake_up(redis_url: str) -> None:
+    from rq.registry import ScheduledJobRegistry
+
+    from shopcrm import dispatch
+    from shopcrm.config import load_config
+    from shopcrm.db import utcnow
+
+    config = load_config()
+    shop_id = make_care_shop(config)
+    now = utcnow().replace(microsecond=0)
+    switch_on(config, shop_id, "unpaid_reminder", at=now - MINUTE)
+    created = [now - MINUTE + dt.timedelta(microseconds=n) for n in (100, 200_000, 999_999)]
+    ingest(config, shop_id, *[record(f"A{n}", S.PENDING_PAYMENT, created=at, nick=f"b{n}", mobile=f"1380000000{n}")
+                              for n, at in enumerate(created)],
+           record("B1", S.PENDING_PAYMENT, created=now, nick="later", mobile="13800000009"))
+    assert len(messages(config, "unpaid_reminder")) == 4
+    registry = ScheduledJobRegistry(queue=dispatch.send_queue(config))
+    wakes = sorted(registry.get_scheduled_time(job_id).replace(tzinfo=None) for job_id in registry.get_job_ids())
+    delay = dt.timedelta(minutes=30)
+    assert wakes == [now - MINUTE + delay + dt.timedelta(seconds=1), now + delay]  # the three at the end of their second
