@@ -147,7 +147,8 @@ def _insert(dialect: str) -> Any:
     written."""
     table = Message.__table__
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return (insert.on_conflict_do_nothing(index_elements=["automation_id", "dedupe_key"])
+    return (insert.on_conflict_do_nothing(index_elements=["automation_id", "dedupe_key"],
+                                          index_where=table.c.automation_id.is_not(None))
             .returning(table.c.status, table.c.send_after))
 
 

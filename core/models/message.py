@@ -39,7 +39,9 @@ class Message(Base):
     __tablename__ = "message"
     __table_args__ = (
         UniqueConstraint("campaign_id", "customer_id"),
-        UniqueConstraint("automation_id", "dedupe_key"),
+        # An automation's messages only: a campaign's rows (no automation) are not indexed here.
+        Index("uq_message_automation_id_dedupe_key", "automation_id", "dedupe_key", unique=True,
+              postgresql_where=text("automation_id IS NOT NULL"), sqlite_where=text("automation_id IS NOT NULL")),
         # Only the rows send jobs claim from (PostgreSQL; SQLite would not use it), and only the
         # rows receipts can name: a status change then touches one of them, not both.
         Index("ix_message_status_send_after", "status", "send_after",
