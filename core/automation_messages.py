@@ -17,8 +17,8 @@ For a batch of :class:`~shopcrm.triggers.TriggerTarget` of one automation, :func
 5. inserts the rows in one statement per chunk, ``ON CONFLICT (automation_id, dedupe_key) DO
    NOTHING``: a replayed event or a retried job adds nothing.
 
-``send_after`` is each target's event's time plus the automation's delay, moved to the end of the shop's
-quiet hours when it falls in them and the message waits at night
+``send_after`` is each target's event time plus the automation's delay, moved to the end of
+the shop's quiet hours when it falls in them and the message waits at night
 (:func:`shopcrm.automation_checks.night_until`).
 """
 from __future__ import annotations

@@ -39,15 +39,10 @@ def is_relevant(event: OrderEvent, now: dt.datetime | None = None) -> bool:
     return event.status.value in points.TAKEN_BACK and paid_before
 
 
-def handle_order_event(event: OrderEvent, config: Config | None = None) -> None:
-    """Earn points and raise the tier for a newly paid order; reverse points for a refund."""
-    handle_order_events([event], config)
-
-
 def handle_order_events(events: Sequence[OrderEvent], config: Config | None = None) -> None:
-    """:func:`handle_order_event` for many events (an ingested batch's), in one transaction per
-    shop: points earned for the newly paid orders, the tiers of their customers raised, then
-    points taken back for the refunded or closed ones."""
+    """Earn points and raise the tier for newly paid orders, take points back for refunded or
+    closed ones: the fresh ones of ``events`` (one, or an ingested batch's), in one transaction
+    per shop. The tier run of the paid orders' customers earns their points first."""
     by_shop: dict[int, list[OrderEvent]] = {}
     now = utcnow()
     for event in events:
