@@ -232,7 +232,8 @@ def render_texts(session: Session, shop_id: int, body: str, targets: Sequence[Tr
     for key, customer_ids in groups.items():
         extra = json.loads(key) or None
         batches[key] = {name: variables[name].values(replace(ctx, extra=extra), customer_ids) for name in names}
-    signature = session.scalar(select(Shop.sms_signature).where(Shop.id == shop_id)) or ""
+    shop = session.get(Shop, shop_id)  # the writer's, from the session: no second query
+    signature = (shop.sms_signature if shop is not None else None) or ""
     rendered = []
     for target in targets:
         if target.order_id is None:

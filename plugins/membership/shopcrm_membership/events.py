@@ -42,7 +42,7 @@ def is_relevant(event: OrderEvent, now: dt.datetime | None = None) -> bool:
 def handle_order_events(events: Sequence[OrderEvent], config: Config | None = None) -> None:
     """Earn points and raise the tier for newly paid orders, take points back for refunded or
     closed ones: the fresh ones of ``events`` (one, or an ingested batch's), in one transaction
-    per shop. The tier run of the paid orders' customers earns their points first."""
+    per shop."""
     by_shop: dict[int, list[OrderEvent]] = {}
     now = utcnow()
     for event in events:
@@ -52,8 +52,10 @@ def handle_order_events(events: Sequence[OrderEvent], config: Config | None = No
         paid = [event for event in relevant if event.status in PAID_STATUSES]
         taken_back = [event.order_id for event in relevant if event.status not in PAID_STATUSES]
         with session_scope(config or active_config()) as session:
-            if paid:  # the tier run settles the points of its customers' orders first
+            if paid:  # points for these orders; the tier run settles no others (its own runs do)
+                rules = load_rules(session, shop_id)
+                points.earn_for_orders(session, shop_id, rules, order_ids=[event.order_id for event in paid])
                 TierSegmenter().compute(session, shop_id, {}, customer_ids=list({e.customer_id for e in paid}),
-                                        rules=load_rules(session, shop_id))
+                                        rules=rules, settle=False)
             if taken_back:
                 points.reverse_for_orders(session, shop_id, order_ids=taken_back)

@@ -97,14 +97,16 @@ class TierSegmenter(Segmenter):
 
     def compute(self, session: Session, shop_id: int, config: Mapping[str, Any],
                 customer_ids: Iterable[int] | None = None, now: dt.datetime | None = None,
-                downgrade: bool = False, rules: Rules | None = None) -> int:
+                downgrade: bool = False, rules: Rules | None = None, settle: bool = True) -> int:
         """Label the shop's customers (or ``customer_ids``) with their tier; ``config``
         overrides the shop's saved rules (or ``rules`` replaces them, already loaded).
-        Returns how many customers were labelled."""
+        ``settle=False`` leaves their points as they are (the caller has just settled the
+        orders that changed). Returns how many customers were labelled."""
         rules = rules or load_rules(session, shop_id, config)
         dialect = session.get_bind().dialect.name
         now = now or utcnow()
-        settle_points(session, shop_id, rules, customer_ids, now)
+        if settle:
+            settle_points(session, shop_id, rules, customer_ids, now)
         params: dict[str, Any] = {"shop_id": shop_id, "now": now,
                                   "since": now - dt.timedelta(days=rules.window_days)}
         for index, tier in enumerate(rules.tiers):
