@@ -156,16 +156,14 @@ def listening(config: Config, event: TriggerEvent, now: dt.datetime) -> list[int
 def _listening(config: Config, conn: Connection, events: Sequence[TriggerEvent], now: dt.datetime) -> list[list[int]]:
     """:func:`listening` for each of ``events`` (all of one shop), on one connection."""
     triggers = get_registry().triggers.items
-    switched_on = _switched_on(config, conn, events[0].shop_id)
+    candidates = [(automation_id, set(triggers[name].events), enabled_at, {**ENGINE_OPTIONS, **(saved or {})})
+                  for automation_id, name, enabled_at, saved in _switched_on(config, conn, events[0].shop_id)
+                  if name in triggers]
     found: list[list[int]] = []
     for event in events:
         kinds = event_kinds(event)
-        ids = []
-        for automation_id, name, enabled_at, saved in switched_on:
-            trigger = triggers.get(name)
-            if trigger is not None and kinds & set(trigger.events):
-                if is_fresh(event, enabled_at, {**ENGINE_OPTIONS, **(saved or {})}, now):
-                    ids.append(automation_id)
+        ids = [automation_id for automation_id, listens, enabled_at, options in candidates
+               if kinds & listens and is_fresh(event, enabled_at, options, now)]
         found.append(ids if ids and time_known(conn, event) else [])
     return found
 
@@ -254,14 +252,17 @@ def _wake(config: Config, fired: Fired, now: dt.datetime) -> None:
             if moment <= now:
                 now_due += count
             else:
-                later.add(moment.replace(microsecond=0) + (WHOLE_SECOND if moment.microsecond else dt.timedelta(0)))
+                later.add(_end_of_second(moment))
     if now_due:
         kick(config, now_due)
     for moment in sorted(later):
         wake_at(config, moment)
 
 
-WHOLE_SECOND = dt.timedelta(seconds=1)
+def _end_of_second(moment: dt.datetime) -> dt.datetime:
+    """``moment`` rounded up to a whole second."""
+    whole = moment.replace(microsecond=0)
+    return whole + dt.timedelta(seconds=1) if whole < moment else whole
 
 
 def run_daily(config: Config, shop_id: int, now: dt.datetime | None = None) -> Fired:

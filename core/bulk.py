@@ -52,13 +52,24 @@ def update_by_key(conn: Connection, table: Table, columns: Sequence[str], rows: 
                   guard: tuple[str, Any] | None = None, fixed: dict[str, Any] | None = None) -> None:
     """``UPDATE table SET columns[1:] = row[1:] WHERE columns[0] = row[0]`` for every row; only
     rows whose ``guard`` column (name, value) still holds that value change; ``fixed`` columns get
-    one value for all rows."""
+    one value for all rows, and so does a column every row gives the same value (sent once, not
+    once per row)."""
     if not rows:
         return
+    fixed = dict(fixed or {})
+    varying = [0]
+    for index in range(1, len(columns)):
+        first = rows[0][index]
+        if all(row[index] == first for row in rows):
+            fixed[columns[index]] = first
+        else:
+            varying.append(index)
+    if len(varying) < len(columns):
+        columns = [columns[i] for i in varying]
+        rows = [tuple(row[i] for i in varying) for row in rows]
     prep = conn.dialect.identifier_preparer
     name = prep.format_table(table)
     key, changed = columns[0], list(columns[1:])
-    fixed = fixed or {}
     if conn.dialect.name == "postgresql":
         kinds = [table.c[c].type.compile(conn.dialect) for c in columns]
         sets = [f"{prep.quote(c)} = v.{prep.quote(c)}" for c in changed]

@@ -162,23 +162,11 @@ def _row(message: Claimed, status: str, now: dt.datetime, text: str | None = Non
 
 
 def record(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Write what happened to claimed rows in one bulk update (only rows still ``sending`` change).
-
-    A column every row gives the same value (a batch all accepted: its status, no error, no
-    retry time) is sent once, not once per row."""
-    if not rows:
-        return
-    fixed: dict[str, Any] = {"updated_at": rows[0]["b_now"]}
-    varying = [_RECORDED[0]]
-    for name in _RECORDED[1:]:
-        key = f"b_{name}"
-        first = rows[0][key]
-        if all(row[key] == first for row in rows):
-            fixed[name] = first
-        else:
-            varying.append(name)
-    write_back = [tuple(row[f"b_{name}"] for name in varying) for row in rows]
-    update_by_key(session.connection(), _table, varying, write_back, guard=("status", "sending"), fixed=fixed)
+    """Write what happened to claimed rows in one bulk update (only rows still ``sending`` change)."""
+    if rows:
+        write_back = [tuple(row[f"b_{name}"] for name in _RECORDED) for row in rows]
+        update_by_key(session.connection(), _table, _RECORDED, write_back, guard=("status", "sending"),
+                      fixed={"updated_at": rows[0]["b_now"]})
 
 
 def _result_row(message: Claimed, result: SendResult, text: str, parts: int, now: dt.datetime,

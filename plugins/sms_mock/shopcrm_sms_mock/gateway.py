@@ -239,9 +239,9 @@ def lookup(session: Session, message_ids: Sequence[int]) -> list[SendResult]:
     ``dropped`` by a transient error or a timeout that lost it) is ``retry`` with ``NOT_FOUND``:
     the gateway has nothing under that OutId, so sending it again cannot make a duplicate.
     """
-    rows = {message_id: (status, gateway, code) for message_id, status, gateway, code in session.execute(
-        select(_COLUMNS.message_id, _COLUMNS.status, _COLUMNS.gateway_id, _COLUMNS.error_code)
-        .where(_COLUMNS.message_id.in_(list(set(message_ids)))))}
+    dialect = session.get_bind().dialect.name
+    rows = {message_id: (status, gateway, code) for message_id, status, gateway, code, _ in session.execute(
+        _known(dialect), {IDS: ids_value(message_ids, dialect)})}
     results = []
     for message_id in message_ids:
         row = rows.get(message_id)
