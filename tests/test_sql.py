@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, Integer, Numeric, cast, literal, null, select
 
-from shopcrm.sql import id_rows, json_numbers, json_object, whole_days_since
+from shopcrm.sql import IdList, id_list, id_rows, in_ids, json_numbers, json_object, whole_days_since
 
 
 def _json(engine: Engine, expression) -> object:  # type: ignore[no-untyped-def]
@@ -46,3 +46,15 @@ def test_id_rows_are_the_ids_once_each_as_rows_a_query_can_filter(engine: Engine
         missing = select(rows.c.value).where(rows.c.value.not_in(select(literal(3)).union_all(select(literal(9)))))
         assert sorted(conn.execute(missing).scalars()) == [1, 5]
         assert list(conn.execute(select(id_rows([], engine.dialect.name).c.value)).scalars()) == []
+
+
+def test_an_id_list_is_made_once_and_read_as_the_ids_it_holds(engine: Engine) -> None:
+    ids = id_list([5, 3, 3, 9, 1])
+    assert isinstance(ids, IdList) and ids == [1, 3, 5, 9]
+    assert id_list(ids) is ids  # a run's statements share it as it is
+    assert ids.json == "[1, 3, 5, 9]" and ids.json is ids.json
+    dialect = engine.dialect.name
+    candidates = select(literal(3).label("n")).union_all(select(literal(4)), select(literal(9))).subquery()
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(candidates.c.n).where(in_ids(candidates.c.n, ids, dialect))).scalars()) == [3, 9]
+        assert sorted(conn.execute(select(id_rows(ids, dialect).c.value)).scalars()) == [1, 3, 5, 9]

@@ -32,7 +32,7 @@ from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
-from shopcrm.sql import id_rows, in_ids, json_numbers, upsert_from_select, whole_days_since
+from shopcrm.sql import id_list, id_rows, in_ids, json_numbers, upsert_from_select, whole_days_since
 from shopcrm_rfm import edges
 from shopcrm_rfm.classes import CN8, labels
 
@@ -101,7 +101,7 @@ class RfmSegmenter(Segmenter):
                 customer_ids: Iterable[int] | None = None, now: dt.datetime | None = None) -> int:
         cfg = check_config(config)
         now = now or utcnow()
-        ids = None if customer_ids is None else list(customer_ids)
+        ids = None if customer_ids is None else id_list(customer_ids)  # sorted and encoded once for every statement
         needs_edges = cfg["scoring"] == "quintile" or (cfg["model"] == "cn8" and cfg["cn8_split"] == "average")
         known = edges.load(session, shop_id, cfg) if ids is not None and needs_edges else None
         incremental = ids is not None and (known is not None or not needs_edges)
@@ -202,6 +202,8 @@ WORK_MEM = "256MB"
 WINDOW = Table("rfm_window", MetaData(), Column("customer_id", Integer, primary_key=True), Column("f", Integer),
                Column("m", Numeric(14, 2)), prefixes=["TEMPORARY"])
 """F and M of the customers of the run, on SQLite (read by primary key for each customer)."""
+CUSTOMER_ORDERS = "ix_order_customer_paid"
+"""The index of orders by customer holding every column a run reads (:class:`shopcrm.models.Order`)."""
 SCORED = "rfm_scored"
 """The temporary table of every scored customer of the run (``cid``, ``r``, ``f``, ``m`` and the
 scores ``rs``, ``fs``, ``ms``): labels are written from it, and a full run's edges measured."""
@@ -228,13 +230,15 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
         return (select(Order.customer_id, count, money)
                 .where(Order.shop_id == shop_id, Order.status.in_(_PAID), when >= start)
                 .group_by(Order.customer_id))
-    # Every order of the shop is read: one pass over the table and a sort is far cheaper than
-    # walking an index (by shop, or by customer for the grouping) and fetching each row from it,
-    # which SQLite's planner otherwise picks. "+ 0" keeps the indexes out of the plan.
-    owner = (Order.customer_id + 0).label("customer_id")
-    return (select(owner, count, money)
-            .where(Order.shop_id + 0 == shop_id, Order.status.in_(_PAID), when >= start)
-            .group_by(owner))
+    # Every order is read from the covering index by customer, already in the grouping's order:
+    # 3.3-4.3 s for 10M orders, where one pass over the table and a sort of the window's 5.7M
+    # took 7.5 s (the planner takes an index by shop, then sorts). The index has no shop: other
+    # shops' customers get a row here too, and are left out where the shop's customers are
+    # joined to it (:func:`_scored`); the table holds every shop's orders as well.
+    return (select(Order.customer_id, count, money)
+            .with_hint(Order, f"INDEXED BY {CUSTOMER_ORDERS}", dialect_name="sqlite")
+            .where(Order.status.in_(_PAID), when >= start)
+            .group_by(Order.customer_id))
 
 
 def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[int] | None,

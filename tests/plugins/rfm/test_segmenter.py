@@ -106,6 +106,50 @@ def test_labels_match_an_independent_computation(session, shop, model):
         assert (scores["r_score"], scores["f_score"], scores["m_score"]) == (row["rs"], row["fs"], row["ms"]), nick
 
 
+def test_another_shops_customers_and_orders_change_nothing(session, shop):
+    """The run reads every shop's orders by customer (SQLite) and keeps the shop's customers."""
+    other = Shop(name="隔壁店")
+    session.add(other)
+    session.flush()
+    rich = Customer(shop_id=other.id, platform_id="rich")
+    session.add(rich)
+    session.flush()
+    for n in range(6):  # would move every quintile edge and average of the shop it were counted in
+        at = NOW - dt.timedelta(days=n)
+        session.add(Order(shop_id=other.id, customer_id=rich.id, platform_order_id=f"x{n}", status="completed",
+                          paid_amount=Decimal("9000"), refund_amount=Decimal("0"), created_at=at, paid_at=at))
+    session.commit()
+    assert RfmSegmenter().compute(session, shop.id, {}, now=NOW) == 8
+    session.commit()
+    got, want = labels(session, shop), expected({})
+    assert {nick: value for nick, (value, _) in got.items()} == {nick: row["cn8"] for nick, row in want.items()}
+    assert session.scalar(select(CustomerLabel.value).where(CustomerLabel.customer_id == rich.id)) is None
+
+
+def test_on_sqlite_a_full_run_reads_orders_in_customer_order_from_the_index(config, session, shop):
+    """Grouping the orders read from the covering index by customer needs no sort (3.3-4.3 s for
+    10M orders, against 7.5 s for a pass over the table and a sort of the window's orders)."""
+    from sqlalchemy import event
+
+    if not config.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite query plan")
+    plans: list[list[str]] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO rfm_window"):
+            query = statement.split(") ", 1)[1]
+            plans.append([row[3] for row in cursor.connection.execute(f"EXPLAIN QUERY PLAN {query}", parameters)])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        RfmSegmenter().compute(session, shop.id, {}, now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) == 1
+    assert plans[0] == ["SCAN order USING COVERING INDEX ix_order_customer_paid"], plans
+
+
 def test_ties_at_a_quintile_edge_share_a_score(session, shop):
     RfmSegmenter().compute(session, shop.id, {}, now=NOW)
     got = labels(session, shop)
