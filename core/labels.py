@@ -26,7 +26,7 @@ from shopcrm.models import Customer, CustomerLabel, JobRun, LabelRun, Order
 from shopcrm.registry import get_registry
 from shopcrm.schedule import daily
 from shopcrm.segments import Segmenter
-from shopcrm.sql import in_ids
+from shopcrm.sql import id_list, in_ids
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ def run_segmenter(session: Session, segmenter: Segmenter, shop_id: int,
                   customer_ids: Sequence[int] | None = None) -> LabelRun:
     """Run one segmenter in ``session``'s transaction and record it; the caller commits."""
     dialect = session.get_bind().dialect.name
+    if customer_ids is not None:  # sorted and encoded once, for this run's statements and the segmenter's
+        customer_ids = id_list(customer_ids)
     mine = and_(CustomerLabel.shop_id == shop_id, CustomerLabel.segmenter == segmenter.name)
     scope = mine if customer_ids is None else and_(mine, in_ids(CustomerLabel.customer_id, customer_ids, dialect))
     started = time.perf_counter()
@@ -123,6 +125,8 @@ def run_all(config: Config, shop_id: int, names: Iterable[str] | None = None,
             progress: Progress | None = None) -> dict[str, RunOutcome]:
     """Run the segmenters (all, or ``names``) for the shop, each in its own transaction."""
     chosen = segmenters(names)
+    if customer_ids is not None:  # one list for every segmenter's run
+        customer_ids = id_list(customer_ids)
     outcomes: dict[str, RunOutcome] = {}
     if progress is not None:
         progress.update(done=0, total=len(chosen), message="", force=True)
