@@ -19,7 +19,8 @@ IDS = "ids"
 class IdList(list[int]):
     """Ids, each once and in order, as :func:`in_ids` and the others send them: made once by
     :func:`id_list` for a run whose statements all take the same ids (for 95,000 ids, sorting
-    them and writing the JSON SQLite reads costs 60 ms each time)."""
+    them and writing the JSON SQLite reads costs 60 ms each time). Not to be changed once made:
+    its JSON is kept."""
 
     @cached_property
     def json(self) -> str:

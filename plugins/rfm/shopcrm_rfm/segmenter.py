@@ -232,9 +232,10 @@ def _window(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
                 .group_by(Order.customer_id))
     # Every order is read from the covering index by customer, already in the grouping's order:
     # 3.3-4.3 s for 10M orders, where one pass over the table and a sort of the window's 5.7M
-    # took 7.5 s (the planner takes an index by shop, then sorts). The index has no shop: other
-    # shops' customers get a row here too, and are left out where the shop's customers are
-    # joined to it (:func:`_scored`); the table holds every shop's orders as well.
+    # orders took 7.5 s (and the planner, left to itself, takes an index by shop and sorts).
+    # The index has no shop column: other shops' customers get a row here too, and are left out
+    # where the shop's customers are joined to it (:func:`_scored`), as a pass over the table
+    # read every shop's orders too.
     return (select(Order.customer_id, count, money)
             .with_hint(Order, f"INDEXED BY {CUSTOMER_ORDERS}", dialect_name="sqlite")
             .where(Order.status.in_(_PAID), when >= start)
