@@ -179,11 +179,14 @@ def test_an_incremental_run_agrees_with_a_full_run(session, shop):
     segmenter = RfmSegmenter()
     segmenter.compute(session, shop.id, {}, now=NOW)
     full = labels(session, shop)
-    some = session.scalars(select(Customer.id).where(Customer.platform_id.in_(["a", "e"]))).all()
+    # an order outside the window (e), a partial refund (f), no order in the window (g), no paid order (h, i)
+    run = ["a", "e", "f", "g", "h", "i"]
+    some = session.scalars(select(Customer.id).where(Customer.platform_id.in_(run))).all()
     session.execute(CustomerLabel.__table__.update().values(value="stale"))
-    assert segmenter.compute(session, shop.id, {}, customer_ids=some, now=NOW) == 2
+    assert segmenter.compute(session, shop.id, {}, customer_ids=some, now=NOW) == 4
     got = labels(session, shop)
-    assert got["a"] == full["a"] and got["e"] == full["e"]
+    assert {nick: got.get(nick) for nick in run} == {nick: full.get(nick) for nick in run}
+    assert "h" not in got and "i" not in got
     assert got["b"][0] == "stale", "customers outside the run are left alone"
 
 
