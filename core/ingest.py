@@ -40,7 +40,7 @@ from shopcrm.models.customer import customer_identity
 from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.reviews import write_reviews
 from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, ReviewRecord, RowError
-from shopcrm.table_statistics import GrowthWatch
+from shopcrm import table_statistics
 from shopcrm.triggers import ReviewEvent
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,6 @@ class Ingestor:
         self._sql = staging.Statements(engine.dialect.name)
         self._conn: Connection | None = None
         self._cache_size = 0
-        self._growth = GrowthWatch(("customer", '"order"'))
-        """Planner statistics of the tables the import grows (PostgreSQL)."""
         with session_factory(engine)() as session:
             shop = session.get(Shop, shop_id)
             if shop is None:
@@ -216,7 +214,9 @@ class Ingestor:
                 reviewed = self._write_reviews(conn, batch.reviews)
             if self.all_or_nothing and self.stats.errors:
                 raise Refused()  # rolls the batch back
-        self._growth.wrote(conn, {"customer": self.stats.customers_inserted - customers_before, '"order"': new_orders})
+        # Planner statistics of the tables every import and API call grows, and whatever the
+        # batch's events add to (PostgreSQL).
+        table_statistics.watch(conn).wrote(conn, self.stats.customers_inserted - customers_before + new_orders)
         self._emit(events)
         self._emit_reviews(reviewed)
         if self.on_batch is not None:
