@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from shopcrm import bulk, rollups, staging
+from shopcrm import bulk, rollups, staging, table_statistics
 from shopcrm.db import IMMEDIATE, session_factory, utcnow
 from shopcrm.event_batch import event_batch
 from shopcrm.messages import Message, N_
@@ -40,7 +40,6 @@ from shopcrm.models.customer import customer_identity
 from shopcrm.plugins import call_each, get_plugin_manager
 from shopcrm.reviews import write_reviews
 from shopcrm.sources import CustomerRecord, OrderEvent, OrderRecord, OrderStatus, ReviewRecord, RowError
-from shopcrm import table_statistics
 from shopcrm.triggers import ReviewEvent
 
 log = logging.getLogger(__name__)
