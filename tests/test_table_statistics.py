@@ -83,7 +83,8 @@ def test_small_writes_from_the_api_keep_the_statistics_current(engine, session, 
     shop = Shop(name="API店")
     session.add(shop)
     session.commit()
-    watch = table_statistics.watch(engine.connect())
+    with engine.connect() as conn:
+        watch = table_statistics.watch(conn)  # the one every Ingestor of this process feeds
     before = len(watch.analyzed)
     for call in range(60):
         Ingestor(engine, shop.id, source="api").feed(
