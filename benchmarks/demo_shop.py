@@ -92,10 +92,20 @@ def settle(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
-            conn.execute(text("CHECKPOINT"))
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
+    write_out(engine)
+
+
+def write_out(engine: Engine) -> None:
+    """What was written goes to the database's files and to the disk now, not by the kernel or
+    the server's checkpointer in the middle of a timed run: ``CHECKPOINT`` on PostgreSQL; on
+    SQLite the WAL back into the file, then ``os.sync``."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("CHECKPOINT"))
+    else:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         os.sync()

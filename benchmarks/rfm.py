@@ -24,7 +24,7 @@ import time
 
 from sqlalchemy import event, select, text
 
-from demo_shop import demo_shop, settle
+from demo_shop import demo_shop, settle, write_out
 from shopcrm.db import session_factory, utcnow
 from shopcrm.labels import touched_customers
 from shopcrm.models import Customer, Order
@@ -81,7 +81,7 @@ def main() -> None:
         # found as the labels job finds them: customers and orders changed since the import began.
         since = utcnow()
         buyers = _more_orders(engine, shop_id, args.new_orders)
-        _write_out(engine)
+        write_out(engine)  # the new orders' pages, before the timed run
         with session_factory(engine)() as session:
             t0 = time.perf_counter()
             touched = touched_customers(session, shop_id, since)
@@ -138,18 +138,6 @@ class Steps:
 
     def seconds(self) -> dict[str, float]:
         return {name: round(value, 3) for name, value in sorted(self.totals.items())}
-
-
-def _write_out(engine) -> None:  # type: ignore[no-untyped-def]
-    """The new orders' pages written to the database file and to the disk now, not by the
-    kernel or the server's checkpointer in the middle of the timed run."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        os.sync()
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("CHECKPOINT"))
 
 
 def _more_orders(engine, shop_id: int, count: int) -> list[int]:  # type: ignore[no-untyped-def]

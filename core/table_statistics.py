@@ -40,6 +40,7 @@ table's oid)."""
 _SIZE = ("SELECT c.oid, CAST(CAST(c.oid AS regclass) AS text), c.relpages, "
          "pg_relation_size(c.oid) / current_setting('block_size')::int FROM pg_class c ")
 _NAMED = text(_SIZE + "WHERE c.oid = ANY(CAST(:names AS regclass[])) ORDER BY c.oid")
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:kind, :oid)")
 _EVERY = text(_SIZE + "WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind = 'r' "
                       "ORDER BY c.oid")
 
@@ -77,8 +78,7 @@ class GrowthWatch:
                     continue
                 # Another process analyzing it holds the lock until its transaction ends: this
                 # one leaves the table to it (a second ANALYZE would wait, then do it again).
-                if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:kind, :oid)"),
-                                    {"kind": LOCK_KIND, "oid": oid}).scalar_one():
+                if not conn.execute(_TRY_LOCK, {"kind": LOCK_KIND, "oid": oid}).scalar_one():
                     continue
                 conn.exec_driver_sql(f"ANALYZE {name}")  # regclass text: quoted as needed
                 with self._lock:

@@ -116,16 +116,16 @@ class RfmSegmenter(Segmenter):
             # Compiling the run's few statements to machine code costs more than it saves.
             session.execute(text("SET LOCAL jit = off"))
         session.execute(text(f"DROP TABLE IF EXISTS {SCORED}"))  # left by a run that failed
-        window_rows = _window(shop_id, cfg, now, ids if incremental else None, dialect)
         if dialect == "sqlite":  # it would scan a CTE once per customer: F and M go to a keyed table first
             session.execute(text(f"DROP TABLE IF EXISTS {WINDOW.name}"))
             WINDOW.create(session.connection())
-            session.execute(insert(WINDOW).from_select(["customer_id", "f", "m"], window_rows))
+            session.execute(insert(WINDOW).from_select(
+                ["customer_id", "f", "m"], _window(shop_id, cfg, now, ids if incremental else None, dialect)))
             window: Any = WINDOW
         elif incremental:  # PostgreSQL, some customers: joined to their orders in _scored
             window = None
         else:  # one CREATE TABLE AS: PostgreSQL reads the orders with parallel workers, never for an INSERT
-            window = window_rows.cte("rfm_window")
+            window = _window(shop_id, cfg, now, None, dialect).cte("rfm_window")
         create = _scored(shop_id, cfg, now, ids if incremental else None, known, dialect, window).into(
             SCORED, temporary=True)
         session.execute(create)
@@ -257,31 +257,20 @@ def _scored(shop_id: int, cfg: Mapping[str, Any], now: dt.datetime, ids: list[in
     customers = Customer.shop_id == shop_id
     if ids is not None:  # looked up by id, not read through an index on the shop
         customers = and_(Customer.shop_id + 0 == shop_id, in_ids(Customer.id, ids, dialect))
-    recency = whole_days_since(now, Customer.last_order_at, dialect).label("r")
+    paying = select(Customer.id.label("cid"), whole_days_since(now, Customer.last_order_at, dialect).label("r"))
     if window is None:
         # PostgreSQL, some customers: each one's orders read from the covering index by customer,
         # in parallel workers (a join grouped by customer; a CTE grouped by customer would be
         # planned as one pass over every order of the shop). 95,000 customers of a million:
         # 1.7-1.9 s instead of 2.3-2.9 (of which 1.2-1.5 s reading the orders).
         counted, total = _counted(cfg, now, dialect)
-        base = (
-            select(Customer.id.label("cid"), recency, func.count(Order.customer_id).label("f"),
-                   func.coalesce(total, 0).label("m"))
-            .select_from(Customer)
-            .outerjoin(Order, and_(Order.customer_id == Customer.id, counted))
-            .where(customers, Customer.last_order_at.is_not(None))
-            .group_by(Customer.id)
-            .cte("base")
-        )
+        joined = (paying.add_columns(func.count(Order.customer_id).label("f"), func.coalesce(total, 0).label("m"))
+                  .select_from(Customer).outerjoin(Order, and_(Order.customer_id == Customer.id, counted))
+                  .group_by(Customer.id))
     else:
-        base = (
-            select(Customer.id.label("cid"), recency, func.coalesce(window.c.f, 0).label("f"),
-                   func.coalesce(window.c.m, 0).label("m"))
-            .select_from(Customer)
-            .outerjoin(window, window.c.customer_id == Customer.id)
-            .where(customers, Customer.last_order_at.is_not(None))
-            .cte("base")
-        )
+        joined = (paying.add_columns(func.coalesce(window.c.f, 0).label("f"), func.coalesce(window.c.m, 0).label("m"))
+                  .select_from(Customer).outerjoin(window, window.c.customer_id == Customer.id))
+    base = joined.where(customers, Customer.last_order_at.is_not(None)).cte("base")
     if cfg["scoring"] == "quintile" and ids is None:
         ranked = select(
             base,
