@@ -176,14 +176,24 @@ def test_split_scores_for_cn8(session, shop):
 
 
 def test_an_incremental_run_agrees_with_a_full_run(session, shop):
+    # c's latest orders were closed and refunded: its recency is still that of its last paid order
+    c = session.scalar(select(Customer).where(Customer.platform_id == "c"))
+    for days, status in ((2, "closed"), (3, "refunded")):
+        at = NOW - dt.timedelta(days=days)
+        session.add(Order(shop_id=shop.id, customer_id=c.id, platform_order_id=f"c-{status}", status=status,
+                          paid_amount=Decimal(80), refund_amount=Decimal(80 if status == "refunded" else 0),
+                          created_at=at, paid_at=at if status == "refunded" else None))
+    session.commit()
     segmenter = RfmSegmenter()
     segmenter.compute(session, shop.id, {}, now=NOW)
     full = labels(session, shop)
-    # an order outside the window (e), a partial refund (f), no order in the window (g), no paid order (h, i)
-    run = ["a", "e", "f", "g", "h", "i"]
+    assert (full["c"][1]["r"], full["c"][1]["f"]) == (10, 2)
+    # an order outside the window (e), a partial refund (f), no order in the window (g), no paid
+    # order (h, i), paid orders followed by closed and refunded ones (c)
+    run = ["a", "c", "e", "f", "g", "h", "i"]
     some = session.scalars(select(Customer.id).where(Customer.platform_id.in_(run))).all()
     session.execute(CustomerLabel.__table__.update().values(value="stale"))
-    assert segmenter.compute(session, shop.id, {}, customer_ids=some, now=NOW) == 4
+    assert segmenter.compute(session, shop.id, {}, customer_ids=some, now=NOW) == 5
     got = labels(session, shop)
     assert {nick: got.get(nick) for nick in run} == {nick: full.get(nick) for nick in run}
     assert "h" not in got and "i" not in got
