@@ -35,6 +35,14 @@ CustomerIds = list[int] | SelectBase
 the statement the same whatever their number."""
 
 
+def counted_at(orders: Any = None) -> Any:
+    """When an order counts from (for ``first_order_at``, ``last_order_at`` and any window over
+    paid orders): its payment, or its creation when no payment time is known. ``orders``: the
+    columns of the ``order`` table (the default) or of anything shaped like it."""
+    o = Order.__table__.c if orders is None else orders
+    return func.coalesce(o.paid_at, o.created_at)
+
+
 def aggregate(customer_ids: CustomerIds | None, shop_id: int | None, orders: Any = None) -> Any:
     """The rollups of these customers (or a shop's, or everyone's) as a subquery ``agg`` with
     ``customer_id`` and one column per rollup; customers without orders have no row.
@@ -45,7 +53,7 @@ def aggregate(customer_ids: CustomerIds | None, shop_id: int | None, orders: Any
     source = Order.__table__ if orders is None else orders
     o = source.c
     counted = o.status.in_(_PAID)
-    when = func.coalesce(o.paid_at, o.created_at)
+    when = counted_at(o)
     query = select(
         o.customer_id.label("customer_id"),
         func.count().filter(counted).label("order_count"),

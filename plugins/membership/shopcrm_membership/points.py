@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer, Order, User
+from shopcrm.rollups import counted_at
 from shopcrm.sources import PAID_STATUSES, OrderStatus
 from shopcrm_membership.models import ADJUST, EARN, EXPIRE, REDEEM, REVERSE, PointsEntry
 from shopcrm_membership.rules import Rules
@@ -83,7 +84,7 @@ def _months_params(rules: Rules, dialect: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def _earn_statement(dialect: str, scoped: bool, expiring: bool) -> Executable:
     points = _whole_points(Order.paid_amount - Order.refund_amount, dialect)
-    paid_at = func.coalesce(Order.paid_at, Order.created_at)
+    paid_at = counted_at()
     expires = _add_months(paid_at, dialect) if expiring else null()
     earned = select(PointsEntry.id).where(PointsEntry.order_id == Order.id, PointsEntry.kind == EARN)
     rows = select(Order.shop_id, Order.customer_id, literal(EARN), points, Order.id, expires,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from shopcrm.db import utcnow
 from shopcrm.models import Customer, CustomerLabel, Order
+from shopcrm.rollups import counted_at
 from shopcrm.segments import LabelInfo, Segmenter
 from shopcrm.sources import PAID_STATUSES
 from shopcrm.sql import json_numbers
@@ -39,7 +40,7 @@ def window_measures(dialect: str, scoped: bool) -> Any:
             func.count().label("orders"),
         )
         .where(shop_is(Order.shop_id, scoped), Order.status.in_(_PAID),
-               func.coalesce(Order.paid_at, Order.created_at) >= bindparam("since", type_=DateTime()))
+               counted_at() >= bindparam("since", type_=DateTime()))
         .group_by(Order.customer_id)
     )
     if scoped:
