@@ -26,6 +26,8 @@ def test_an_admin_reviews_tiers_and_redeems_points(page: Page, live_url: str, ma
     page.get_by_role("link", name="会员规则").click()
     expect(page.get_by_role("heading", name="会员规则", level=1)).to_be_visible()
     expect(page.get_by_label("等级 5 名称")).to_have_value("钻石会员")
+    # htmx takes the form over once its script has run; a click before that posts the whole page
+    page.wait_for_load_state()
     page.get_by_role("button", name="复核全部等级").click()
     expect(page.locator("#membership-progress .job-progress")).to_have_attribute(
         "data-status", "finished", timeout=15_000)
