@@ -27,7 +27,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from demo_shop import demo_shop, settle

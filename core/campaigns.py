@@ -144,7 +144,9 @@ def begin(config: Config, campaign_id: int, now: dt.datetime | None = None) -> d
     sending is only handed to the dispatchers again."""
     now = now or utcnow()
     with session_scope(config) as session:
-        campaign = session.get(Campaign, campaign_id)
+        # Locked (PostgreSQL; SQLite has one writer at a time): a second start waits for the
+        # first to commit, then finds the campaign sending and writes nothing.
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
         if campaign is None:
             raise LookupError(f"campaign {campaign_id} does not exist")
         if campaign.status in ("sent", "cancelled"):

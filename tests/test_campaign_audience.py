@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from decimal import Decimal
 
 import pytest
@@ -225,6 +226,36 @@ def test_writing_again_adds_only_customers_who_joined_the_segment(config, sessio
     rows = outbox(session, campaign.id)
     assert sorted(rows) == sorted([c.id for c in first] + [late.id])
     assert {m.status for m in rows.values()} == {"pending"}
+
+
+def test_two_starts_at_once_write_each_recipient_once(config, session):
+    """The first write is a plain insert: the campaign row's lock makes the second start wait,
+    find the campaign sending and write nothing (unlocked, on PostgreSQL, it would insert too
+    and fail on the unique key)."""
+    shop = make_shop(session)
+    campaign = make_campaign(session, shop)
+    session.add_all([Customer(shop_id=shop.id, platform_id=f"c{i}", province=ZHEJIANG, mobile=f"139{i:08d}",
+                              sms_reachable=True) for i in range(3000)])
+    session.commit()
+    barrier = threading.Barrier(2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def start(second: int) -> None:
+        barrier.wait()
+        try:
+            results.append(begin(config, campaign.id, now=NOW + dt.timedelta(seconds=second)))
+        except BaseException as exc:  # noqa: BLE001 - the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(second,)) for second in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(result["written"] for result in results) == [0, 3000]
+    assert session.scalar(select(func.count()).select_from(Message).where(Message.campaign_id == campaign.id)) == 3000
 
 
 def test_one_message_per_phone(config, session):
