@@ -31,7 +31,6 @@ import queue
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
