@@ -8,10 +8,11 @@ logs in as an operator, then times many full requests of:
 * a search by a nick prefix;
 
 and, in the same run, the bare SQL of the same page (the same SELECTs with their LIMIT, through
-the DBAPI cursor: for a search, the look-up of its matches and the page among them). Prints one JSON line: the p95 of each, ``ours_s`` (the worst p95 of the three
-requests), ``baseline_s`` (the worst bare-SQL p95) and ``ratio``; for reference,
-``healthz_p95_s``: the p95 of ``GET /healthz`` over the same client and server, a request whose
-only work is one ``SELECT 1``: what HTTP, the server and the app's request handling cost alone.
+the DBAPI cursor: for a search, the look-up of its matches and the page among them). Prints one
+JSON line: the p95 of each, ``ours_s`` (the worst p95 of the three requests), ``baseline_s`` (the
+worst bare-SQL p95) and ``ratio``; for reference, ``healthz_p95_s``: the p95 of ``GET /healthz``
+over the same client and server, a request whose only work is one ``SELECT 1``: what HTTP, the
+server and the app's request handling cost alone.
 
     python benchmarks/customer_list.py --customers 1000000
 """
@@ -141,7 +142,8 @@ def main() -> None:
     baseline = max(r["sql_p95_s"] for r in results.values())
     print(json.dumps({"benchmark": "customer_list", "backend": backend, "customers": args.customers,
                       **{f"{k}_{m}": v for k, r in results.items() for m, v in r.items()},
-                      "healthz_p95_s": round(p95(healthz), 5), "ours_s": ours, "baseline_s": baseline, "ratio": round(ours / baseline, 2)}))
+                      "healthz_p95_s": round(p95(healthz), 5),
+                      "ours_s": ours, "baseline_s": baseline, "ratio": round(ours / baseline, 2)}))
 
 
 if __name__ == "__main__":
