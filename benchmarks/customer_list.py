@@ -50,6 +50,16 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 20 else max(samples)
 
 
+def request_times(opener: urllib.request.OpenerDirector, url: str, count: int) -> list[float]:
+    """Seconds each of ``count`` whole requests of ``url`` took, the answer read to its end."""
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        opener.open(url).read()
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def page_statements(engine, shop_id: int, query: str, after: str | None) -> list[str]:  # type: ignore[no-untyped-def]
     """The SQL the page runs for its rows, with its values written in: for a search, the
     look-up of its matches (when they are few, the rows are then read among them)."""
@@ -108,22 +118,14 @@ def main() -> None:
         opener.open(f"{base}/login", urllib.parse.urlencode(
             {"username": "bench", "password": PASSWORD, "csrf_token": token}).encode()).read()
 
-        healthz = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            opener.open(f"{base}/healthz").read()
-            healthz.append(time.perf_counter() - started)
+        healthz = request_times(opener, f"{base}/healthz", args.requests)
         results: dict[str, dict[str, float]] = {}
         raw = engine.raw_connection()
         for name, (query, extra) in cases.items():
             url = f"{base}/customers/?" + urllib.parse.urlencode({"q": query, **extra})
             body = opener.open(url).read().decode()
             assert "customers-table" in body, f"{name}: no rows on the page"
-            http_times = []
-            for _ in range(args.requests):
-                started = time.perf_counter()
-                opener.open(url).read()
-                http_times.append(time.perf_counter() - started)
+            http_times = request_times(opener, url, args.requests)
             statements = page_statements(engine, shop_id, query, extra.get("after"))
             sql_times = []
             cursor = raw.cursor()

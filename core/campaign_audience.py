@@ -148,11 +148,11 @@ def write_recipients(session: Session, campaign: Campaign, rules: Any, policy: S
     table = Message.__table__
     columns = ["shop_id", "customer_id", "campaign_id", "channel", "to", "text", "is_marketing", "status",
                "skip_reason", "parts", "attempts", "send_after", "created_at", "updated_at"]
-    dialect = session.get_bind().dialect.name
     if session.scalar(select(table.c.id).where(table.c.campaign_id == campaign.id).limit(1)) is None:
         session.execute(insert(table).from_select(columns, rows))
     else:
-        session.execute(upsert_from_select(dialect, table, columns, rows, ["campaign_id", "customer_id"]))
+        session.execute(upsert_from_select(session.get_bind().dialect.name, table, columns, rows,
+                                           ["campaign_id", "customer_id"]))
     session.execute(update(table).where(table.c.campaign_id == campaign.id, table.c.status == "pending",
                                         table.c.skip_reason.is_not(None)).values(status="skipped"))
     shared = None
