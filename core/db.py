@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shopcrm import checkpoints
 from shopcrm.config import Config, load_config
 
 _engines: dict[str, Engine] = {}
@@ -37,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Commits leave the log to the process's checkpoint thread (shopcrm.checkpoints).
+            cur.execute(f"PRAGMA wal_autocheckpoint={checkpoints.WRITER_LIMIT_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -49,6 +52,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             immediate = conn.get_execution_options().get(IMMEDIATE, False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+        if engine.url.database and engine.url.database != ":memory:":
+            checkpoints.watch(engine.url.database)
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)

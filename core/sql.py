@@ -75,6 +75,14 @@ def ids_value(ids: Iterable[int], dialect: str) -> Any:
     return values if dialect == "postgresql" else values.json
 
 
+def not_indexed(column: Any) -> ColumnElement[Any]:
+    """A text ``column`` as an expression no index holds (``column || ''``), so that a condition
+    on it is tested on each row an index search returns rather than becoming part of the search:
+    ``customer_id IN (ids) AND status IN (four statuses)`` as one index search per customer
+    instead of four."""
+    return column.concat("")
+
+
 def upsert_from_select(dialect: str, table: Table, columns: Sequence[str], rows: Select[Any],
                        conflict: Sequence[str], update: Sequence[str] = ()) -> Executable:
     """``INSERT INTO table (columns) SELECT rows``; a row clashing on the unique ``conflict``

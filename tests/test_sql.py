@@ -6,9 +6,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, Integer, Numeric, cast, literal, null, select
+from sqlalchemy import Column, Engine, Integer, MetaData, Numeric, String, Table, cast, insert, literal, null, select
 
-from shopcrm.sql import IdList, id_list, id_rows, in_ids, json_numbers, json_object, whole_days_since
+from shopcrm.sql import IdList, id_list, id_rows, in_ids, json_numbers, json_object, not_indexed, whole_days_since
 
 
 def _json(engine: Engine, expression) -> object:  # type: ignore[no-untyped-def]
@@ -58,3 +58,16 @@ def test_an_id_list_is_made_once_and_read_as_the_ids_it_holds(engine: Engine) ->
     with engine.connect() as conn:
         assert sorted(conn.execute(select(candidates.c.n).where(in_ids(candidates.c.n, ids, dialect))).scalars()) == [3, 9]
         assert sorted(conn.execute(select(id_rows(ids, dialect).c.value)).scalars()) == [1, 3, 5, 9]
+
+
+def test_a_condition_on_a_column_not_indexed_holds_for_the_same_rows(engine: Engine) -> None:
+    table = Table("sql_not_indexed", MetaData(), Column("id", Integer, primary_key=True), Column("status", String(20)))
+    table.create(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(table), [{"id": n, "status": s} for n, s in enumerate(["paid", "closed", "signed"])])
+            found = conn.execute(select(table.c.id).where(not_indexed(table.c.status).in_(["paid", "signed"]))
+                                 .order_by(table.c.id)).scalars().all()
+        assert found == [0, 2]
+    finally:
+        table.drop(engine)

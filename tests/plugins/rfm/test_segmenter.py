@@ -150,6 +150,34 @@ def test_on_sqlite_a_full_run_reads_orders_in_customer_order_from_the_index(conf
     assert plans[0] == ["SCAN order USING COVERING INDEX ix_order_customer_paid"], plans
 
 
+def test_on_sqlite_a_limited_run_searches_the_index_once_per_customer(config, session, shop):
+    """The paid statuses are tested on the orders a search by customer gives: as a condition of
+    the search itself, SQLite searched once per customer and status (four times as often)."""
+    from sqlalchemy import event
+
+    if not config.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite query plan")
+    segmenter = RfmSegmenter()
+    segmenter.compute(session, shop.id, {}, now=NOW)  # the edges a limited run scores against
+    plans: list[list[str]] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("CREATE TEMPORARY TABLE rfm_scored AS "):
+            query = statement.removeprefix("CREATE TEMPORARY TABLE rfm_scored AS ")
+            plans.append([row[3] for row in cursor.connection.execute(f"EXPLAIN QUERY PLAN {query}", parameters)])
+
+    ids = list(session.scalars(select(Customer.id).where(Customer.shop_id == shop.id)))
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        segmenter.compute(session, shop.id, {}, customer_ids=ids[:4], now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) == 1
+    searches = [step for step in plans[0] if step.startswith("SEARCH order")]
+    assert searches == ["SEARCH order USING COVERING INDEX ix_order_customer_paid (customer_id=?)"], plans
+
+
 def test_ties_at_a_quintile_edge_share_a_score(session, shop):
     RfmSegmenter().compute(session, shop.id, {}, now=NOW)
     got = labels(session, shop)
