@@ -4,7 +4,7 @@ In WAL mode every commit is appended to the ``-wal`` file, and a *checkpoint* la
 logged pages into the database file and syncs it. Left to SQLite, the commit that takes the log
 past 1,000 pages runs the checkpoint itself, so a big write (an import batch, a labels run) pays
 in its commit for writing back everything it wrote: after relabelling 95,000 customers of a
-million, a 160 MB log. Here, as PostgreSQL's checkpointer does for it, a daemon thread of each
+million, a log of 165 MB. Here, as PostgreSQL's checkpointer does for it, a daemon thread of each
 process does that work: the engine's connections check the log only past
 :data:`WRITER_LIMIT_PAGES` (for a process whose thread is not keeping up), and the thread looks
 every :data:`INTERVAL_SECONDS` at the log of each database the process opened, and checkpoints

@@ -161,7 +161,8 @@ class RfmSegmenter(Segmenter):
         if ids is not None and not incremental:  # ranked the whole shop: label only the run's customers
             rows = rows.where(in_ids(s.cid, ids, dialect))
         columns = ["shop_id", "customer_id", "segmenter", "value", "scores", "computed_at"]
-        # sqlite3 reports no row count for INSERT ... SELECT: count the scored customers labelled
+        # The customers labelled, counted before writing (sqlite3 reports no row count for
+        # INSERT ... SELECT), tell a limited run whether any of its customers went unscored.
         counted = select(func.count()).select_from(scored)
         if ids is not None and not incremental:
             counted = counted.where(in_ids(s.cid, ids, dialect))
