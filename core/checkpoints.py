@@ -69,8 +69,7 @@ def _visit(path: str, last: tuple[float, int] | None) -> None:
         stat = os.stat(path + "-wal")
     except FileNotFoundError:
         if not os.path.exists(path):  # the database is gone (a scratch file of a test)
-            with _lock:
-                _watched.pop(path, None)
+            _forget(path)
         return
     seen = (stat.st_mtime, stat.st_size)
     if stat.st_size == 0 or seen == last:
@@ -83,8 +82,12 @@ def _visit(path: str, last: tuple[float, int] | None) -> None:
     except sqlite3.OperationalError:
         if os.path.exists(path):
             raise
-        with _lock:  # removed or renamed meanwhile (a restore)
-            _watched.pop(path, None)
+        _forget(path)  # removed or renamed meanwhile (a restore)
+
+
+def _forget(path: str) -> None:
+    with _lock:
+        _watched.pop(path, None)
 
 
 def checkpoint(path: str) -> tuple[int, int, int]:
