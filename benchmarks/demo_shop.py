@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,9 +107,24 @@ def write_out(engine: Engine) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("CHECKPOINT"))
     else:
+        # SQLite answers busy at once, without waiting, while another checkpoint runs: the
+        # process's checkpoint thread (shopcrm.checkpoints) may be copying the same log. Ignored,
+        # that answer left a log of 900 MB beside a shop said to be written out.
+        deadline = time.monotonic() + WRITE_OUT_TIMEOUT_S
         with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            while True:
+                busy, _logged, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                if not busy:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"SQLite's log of {engine.url.database} was still busy after "
+                                       f"{WRITE_OUT_TIMEOUT_S} s of checkpoints: some connection keeps reading it")
+                time.sleep(0.05)
         os.sync()
+
+
+WRITE_OUT_TIMEOUT_S = 300
+"""How long :func:`write_out` tries to write SQLite's log back before it gives up."""
 
 
 @contextmanager
