@@ -74,15 +74,26 @@ def _visit(path: str, last: tuple[float, int] | None) -> None:
     seen = (stat.st_mtime, stat.st_size)
     if stat.st_size == 0 or seen == last:
         return
-    with _lock:  # tried once per change of the log, whether it works or fails
+    try:
+        busy, logged, copied = checkpoint(path)
+    except sqlite3.OperationalError as exc:
+        if not os.path.exists(path):
+            _forget(path)  # removed or renamed meanwhile (a restore)
+            return
+        if "locked" not in str(exc):
+            _note(path, seen)  # tried once per change of the log
+            raise
+        return  # another connection holds the database for now (a TRUNCATE checkpoint, say): next time
+    if not busy and copied == logged:
+        _note(path, seen)
+    # Otherwise another checkpoint was running, or a reader still needs part of the log: tried
+    # again next time, whether or not the log changes meanwhile.
+
+
+def _note(path: str, seen: tuple[float, int]) -> None:
+    with _lock:
         if path in _watched:
             _watched[path] = seen
-    try:
-        checkpoint(path)
-    except sqlite3.OperationalError:
-        if os.path.exists(path):
-            raise
-        _forget(path)  # removed or renamed meanwhile (a restore)
 
 
 def _forget(path: str) -> None:

@@ -101,3 +101,25 @@ def test_a_checkpoint_of_a_missing_database_is_an_error_not_a_new_file(tmp_path:
     with pytest.raises(sqlite3.OperationalError):
         checkpoints.checkpoint(str(tmp_path / "missing.db"))
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_database_held_by_another_connection_is_checkpointed_once_it_is_free(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("PRAGMA wal_autocheckpoint=0")
+    _write(holder)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # takes the lock, kept after the commit: others find it locked
+    holder.execute("COMMIT")
+    with caplog.at_level("ERROR", logger="shopcrm.checkpoints"):
+        checkpoints.watch(str(path))
+        time.sleep(3 * checkpoints.INTERVAL_SECONDS)  # the thread finds it locked, more than once
+        assert os.path.getsize(path) < ROWS * 4000
+        holder.execute("PRAGMA locking_mode=NORMAL")
+        holder.execute("SELECT count(*) FROM blob").fetchone()  # gives the lock back, stays open
+        # No new write: the log is the one the thread found locked, and is copied all the same.
+        assert _wait_for(lambda: os.path.getsize(path) > ROWS * 4000), "the locked log was never tried again"
+    assert not [r for r in caplog.records if r.name == "shopcrm.checkpoints"]
+    holder.close()
