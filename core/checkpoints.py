@@ -80,7 +80,7 @@ def _visit(path: str, last: tuple[float, int] | None) -> None:
         if not os.path.exists(path):
             _forget(path)  # removed or renamed meanwhile (a restore)
             return
-        if "locked" not in str(exc):
+        if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # primary code
             _note(path, seen)  # tried once per change of the log
             raise
         return  # another connection holds the database for now (a TRUNCATE checkpoint, say): next time
