@@ -113,7 +113,7 @@ def write_out(engine: Engine) -> None:
         deadline = time.monotonic() + WRITE_OUT_TIMEOUT_S
         with engine.connect() as conn:
             while True:
-                busy, _logged, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
                 if not busy:
                     break
                 if time.monotonic() > deadline:

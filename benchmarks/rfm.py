@@ -57,6 +57,9 @@ SELECT customer_id, last_paid, f, m,
 FROM w
 """
 
+WINDOW = dt.timedelta(days=365)
+"""The RFM window of every side (the segmenter's default ``window_days``)."""
+
 INCREMENTAL_BASELINE_SQL = """
 CREATE TABLE bench_rfm_incremental AS
 SELECT o.customer_id,
@@ -74,7 +77,7 @@ WHERE customer_label.customer_id = b.customer_id AND customer_label.segmenter = 
 """
 
 
-def incremental_baseline(engine, customers: list[int], now: dt.datetime, window_days: int = 365) -> float:  # type: ignore[no-untyped-def]
+def incremental_baseline(engine, customers: list[int], now: dt.datetime) -> float:  # type: ignore[no-untyped-def]
     """The bare SQL of a run over some customers: their orders aggregated (last paid order, and
     paid orders and amount in the window) into a plain table, and those values written into
     their labels, in one transaction; its seconds. No scores, no classes."""
@@ -86,7 +89,7 @@ def incremental_baseline(engine, customers: list[int], now: dt.datetime, window_
     with engine.begin() as conn:
         t0 = time.perf_counter()
         conn.execute(text(INCREMENTAL_BASELINE_SQL.format(touched=touched)),
-                     {"ids": ids, "start": now - dt.timedelta(days=window_days)})
+                     {"ids": ids, "start": now - WINDOW})
         conn.execute(text(INCREMENTAL_BASELINE_WRITE_SQL.format(scores=scores)), {"now": now})
     return time.perf_counter() - t0
 
@@ -114,7 +117,7 @@ def main() -> None:
 
         with engine.begin() as conn:
             t0 = time.perf_counter()
-            conn.execute(text(BASELINE_SQL), {"shop": shop_id, "start": now - dt.timedelta(days=365)})
+            conn.execute(text(BASELINE_SQL), {"shop": shop_id, "start": now - WINDOW})
             baseline_s = time.perf_counter() - t0
 
         duckdb_s = _duckdb(engine, shop_id, now, folder)
@@ -239,7 +242,7 @@ def _duckdb(engine, shop_id: int, now: dt.datetime, folder: str) -> float | None
                    GROUP BY customer_id)
         SELECT customer_id, ntile(5) OVER (ORDER BY last_paid) r, ntile(5) OVER (ORDER BY f) f_score,
                ntile(5) OVER (ORDER BY m) m_score FROM w
-    """, [now - dt.timedelta(days=365)])
+    """, [now - WINDOW])
     elapsed = time.perf_counter() - started
     db.close()
     return round(elapsed, 3)
