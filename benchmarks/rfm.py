@@ -81,8 +81,8 @@ def incremental_baseline(engine, customers: list[int], now: dt.datetime) -> dict
     """The bare SQL of a run over some customers: their orders aggregated (last paid order, and
     paid orders and amount in the window) into a plain table, and those values written into
     their labels, in one transaction. No scores, no classes. Its seconds by step: ``orders``
-    (the aggregate), ``labels`` (the write) and ``commit``: what reading those orders and
-    writing those labels cost at least, on this database and machine."""
+    (the aggregate), ``labels`` (the write) and ``commit``: the bare cost of reading those
+    orders and writing those labels, on this database and machine."""
     postgres = engine.dialect.name == "postgresql"
     touched = "o.customer_id = ANY(:ids)" if postgres else "o.customer_id IN (SELECT value FROM json_each(:ids))"
     scores = ("json_build_object('last_paid', b.last_paid, 'f', b.f, 'm', b.m)" if postgres
@@ -158,7 +158,7 @@ def main() -> None:
         "incremental_ratio": round(incremental_s / incremental_baseline_s, 2), "incremental_lookup_s": round(lookup_s, 3),
         "incremental_write_out_s": round(incremental_write_out_s, 3),
         "full_steps": full_steps.seconds(), "incremental_steps": incremental_steps.seconds(),
-        "incremental_baseline_steps": {name: round(seconds, 3) for name, seconds in incremental_baseline_steps.items()},
+        "incremental_baseline_steps": rounded(incremental_baseline_steps),
     }))
 
 
@@ -196,7 +196,12 @@ class Steps:
         self.totals["commit"] = time.perf_counter() - started
 
     def seconds(self) -> dict[str, float]:
-        return {name: round(value, 3) for name, value in sorted(self.totals.items())}
+        return rounded(dict(sorted(self.totals.items())))
+
+
+def rounded(seconds: dict[str, float]) -> dict[str, float]:
+    """Seconds by step, to the millisecond, for the JSON line."""
+    return {name: round(value, 3) for name, value in seconds.items()}
 
 
 def _more_orders(engine, shop_id: int, count: int) -> list[int]:  # type: ignore[no-untyped-def]
